@@ -1,0 +1,36 @@
+/** The HTTPS API: routes, and the one place errors become `{error: {code, message}}` responses. */
+import express, { type NextFunction, type Request, type Response } from "express";
+import { HttpError } from "../errors.js";
+import * as logs from "../logs.js";
+import { getJob } from "./getJob.js";
+import { openUploadSession } from "./openUploadSession.js";
+import { uploadForPostProcessing } from "./uploadForPostProcessing.js";
+
+const methodNotAllowed = (allowed: string) => (_req: Request, res: Response) => {
+  res.status(405).set("Allow", allowed).json({ error: { code: "method_not_allowed", message: `Use ${allowed}.` } });
+};
+
+export function createApi(): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.post("/v1/memories/:memoryId/post-processing", uploadForPostProcessing);
+  app.all("/v1/memories/:memoryId/post-processing", methodNotAllowed("POST"));
+  app.post("/v1/memories/:memoryId/post-processing/upload-session", openUploadSession);
+  app.all("/v1/memories/:memoryId/post-processing/upload-session", methodNotAllowed("POST"));
+  app.get("/v1/memories/:memoryId/post-processing/jobs/:jobId", getJob);
+  app.all("/v1/memories/:memoryId/post-processing/jobs/:jobId", methodNotAllowed("GET"));
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: { code: "not_found", message: "No such endpoint." } });
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const ctx = { memoryId: typeof req.params?.memoryId === "string" ? req.params.memoryId : undefined };
+    if (err instanceof HttpError) {
+      logs.uploadRefused(ctx, { status: err.status, code: err.code, message: err.message });
+      res.status(err.status).json({ error: { code: err.code, message: err.message } });
+      return;
+    }
+    logs.requestFailed(ctx, err);
+    res.status(500).json({ error: { code: "internal", message: "Internal error; nothing was changed." } });
+  });
+  return app;
+}

@@ -1,0 +1,4 @@
+/** Deployed functions. Each lives in triggers/ (wiring and options only) and calls a handler in http/ or stages/. */
+export { api } from "./triggers/api.js";
+export { prepareAudio } from "./triggers/prepareAudio.js";
+export { sweepExpiredAudio } from "./triggers/sweepExpiredAudio.js";

@@ -1,0 +1,46 @@
+/**
+ * One named function per event, so call sites read like prose and every line carries the same structured fields
+ * (memoryId, jobId, stage, eventId, durationMs, outcome) for log-based metrics in the Cloud console.
+ */
+import { logger } from "firebase-functions";
+
+export interface LogContext {
+  uid?: string;
+  memoryId?: string;
+  jobId?: string;
+  stage?: string;
+  eventId?: string;
+}
+
+export const uploadAccepted = (ctx: LogContext, d: { format: string; sizeBytes: number; keepRecording: boolean; via: string }) =>
+  logger.info("upload accepted", { ...ctx, event: "upload_accepted", outcome: "accepted", ...d });
+export const uploadRefused = (ctx: LogContext, d: { status: number; code: string; message: string }) =>
+  logger.warn("upload refused", { ...ctx, event: "upload_refused", outcome: "refused", ...d });
+export const uploadStorageFailed = (ctx: LogContext, err: unknown) =>
+  logger.error("upload could not be written to storage; job rolled back", { ...ctx, event: "upload_storage_failed", error: String(err) });
+export const requestFailed = (ctx: LogContext, err: unknown) =>
+  logger.error("request failed", { ...ctx, event: "request_failed", error: err instanceof Error ? err.stack : String(err) });
+
+export const objectIgnored = (ctx: LogContext, reason: string, name: string) =>
+  logger.debug("object ignored", { ...ctx, event: "object_ignored", reason, object: name });
+export const stageSkipped = (ctx: LogContext, reason: string) =>
+  logger.info("stage skipped", { ...ctx, event: "stage_skipped", outcome: "skipped", reason });
+export const stageStarted = (ctx: LogContext, attempt: number) =>
+  logger.info("stage started", { ...ctx, event: "stage_started", attempt });
+export const stageDone = (ctx: LogContext, durationMs: number, d: Record<string, unknown> = {}) =>
+  logger.info("stage done", { ...ctx, event: "stage_done", outcome: "done", durationMs, ...d });
+export const stageRetrying = (ctx: LogContext, durationMs: number, err: unknown) =>
+  logger.warn("stage failed, will retry", { ...ctx, event: "stage_retry", outcome: "retry", durationMs, error: String(err) });
+export const jobFailed = (ctx: LogContext, reason: string) =>
+  logger.error("job failed", { ...ctx, event: "job_failed", outcome: "failed", reason });
+export const jobCanceled = (ctx: LogContext, reason: string) =>
+  logger.info("job canceled", { ...ctx, event: "job_canceled", outcome: "canceled", reason });
+export const messagePublished = (ctx: LogContext, topic: string, messageId: string) =>
+  logger.info("message published", { ...ctx, event: "message_published", topic, messageId });
+
+export const sweepFinished = (d: { scanned: number; deleted: number; kept: number; durationMs: number }) =>
+  logger.info("expired audio sweep finished", { event: "sweep_finished", stage: "sweep", ...d });
+export const sweepDeleted = (ctx: LogContext, object: string, ageHours: number) =>
+  logger.info("expired audio deleted", { ...ctx, event: "sweep_deleted", stage: "sweep", object, ageHours });
+export const sweepUnknownObject = (object: string) =>
+  logger.warn("object without pipeline metadata left alone", { event: "sweep_unknown_object", stage: "sweep", object });

@@ -1,0 +1,77 @@
+/** Data contracts shared by the API and the stages (field names follow the app; see README "Data model"). */
+import { z } from "zod";
+
+export const POSTPROCESSING_STATUSES = ["not_started", "in_progress", "completed", "canceled", "failed"] as const;
+export type PostprocessingStatus = (typeof POSTPROCESSING_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly PostprocessingStatus[] = ["completed", "canceled", "failed"];
+
+export const STAGE_NAMES = ["prepare_audio", "transcribe"] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+export type StageStateName = "pending" | "processing" | "done" | "failed";
+
+export interface StageState {
+  state: StageStateName;
+  attempts: number;
+  lease_expires_at: string | null;
+  last_error: string | null;
+  idempotency_key: string | null;
+  /** Set once the message for the next stage was published after this stage finished. */
+  next_published?: boolean;
+}
+
+export interface JobAudio {
+  postprocessing_object: string;
+  recording_object: string | null;
+  format: string;
+  content_type: string;
+  size_bytes: number | null;
+  uploaded_via: "multipart" | "resumable";
+  normalized_object?: string;
+  duration_s?: number;
+}
+
+/** `memory.postprocessing`: the app reads status/model/fail_reason; the rest is the pipeline's job state. */
+export interface Postprocessing {
+  status: PostprocessingStatus;
+  model: string;
+  fail_reason: string | null;
+  job_id: string;
+  /** What the job is doing or waiting for, e.g. "awaiting_upload", "preparing_audio", "awaiting_transcription". */
+  phase: string;
+  emotional_feedback: boolean;
+  created_at: string;
+  updated_at: string;
+  audio: JobAudio;
+  stages: Partial<Record<StageName, StageState>>;
+}
+
+export const transcriptSegmentSchema = z.object({
+  text: z.string(),
+  speaker: z.string().default("SPEAKER_00"),
+  speaker_id: z.number().int().default(0),
+  is_user: z.boolean().default(false),
+  person_id: z.string().nullable().default(null),
+  start: z.number(),
+  end: z.number(),
+});
+export type TranscriptSegment = z.infer<typeof transcriptSegmentSchema>;
+
+/** The message every Pub/Sub stage receives. */
+export const jobMessageSchema = z.object({
+  uid: z.string().min(1),
+  memoryId: z.string().min(1),
+  jobId: z.string().min(1),
+});
+export type JobMessage = z.infer<typeof jobMessageSchema>;
+
+/** Custom metadata on uploaded objects in the post-processing bucket. */
+export const uploadMetadataSchema = z.object({
+  uid: z.string().min(1),
+  memoryId: z.string().min(1),
+  jobId: z.string().min(1),
+  emotionalFeedback: z.enum(["true", "false"]).default("false"),
+  uploadedVia: z.enum(["multipart", "resumable"]).default("multipart"),
+});
+export type UploadMetadata = z.infer<typeof uploadMetadataSchema>;
+
+export const POSTPROCESSING_MODEL = "fal_whisperx";
