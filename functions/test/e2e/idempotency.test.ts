@@ -1,0 +1,84 @@
+/** At-least-once delivery: duplicate finalize events and a re-sent publish never start a second job or redo work. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Message, Subscription } from "@google-cloud/pubsub";
+import { bucket, pubsubClient } from "../../src/firebase.js";
+import { TOPICS } from "../../src/config.js";
+import { prepareAudio, type FinalizedObject } from "../../src/stages/prepareAudio.js";
+import { makeWav } from "../support/audio.js";
+import { config, createMemory, createUser, postAudio, readMemory, uniqueId, waitForPreparedOrEnded } from "../support/emulators.js";
+import { db } from "../../src/firebase.js";
+import { memoryPath } from "../../src/store/paths.js";
+
+let subscription: Subscription;
+const received: Record<string, string>[] = [];
+beforeAll(async () => {
+  const [topic] = await pubsubClient().topic(TOPICS.transcribe).get({ autoCreate: true });
+  [subscription] = await topic.createSubscription(uniqueId("test-idem"));
+  subscription.on("message", (m: Message) => {
+    received.push(JSON.parse(m.data.toString()));
+    m.ack();
+  });
+});
+afterAll(async () => {
+  await subscription?.close();
+  await subscription?.delete();
+});
+
+const deps = (eventId: string) => ({ config, now: () => new Date(), eventId, eventTime: new Date(), maxEventAgeMs: 3_600_000 });
+
+async function finalizedObject(name: string): Promise<FinalizedObject> {
+  const [meta] = await bucket(config.postprocessingBucket).file(name).getMetadata();
+  return { bucket: config.postprocessingBucket, name, generation: meta.generation, size: meta.size, metadata: meta.metadata as Record<string, string> };
+}
+
+describe("duplicate deliveries", () => {
+  it("racing duplicate finalize events do the work once and publish once", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid);
+    const res = await postAudio({ memoryId, token: user.idToken, file: makeWav({ seconds: 10.5, channels: 1, sampleRate: 16_000 }) });
+    const jobId = (await res.json()).postprocessing.job_id;
+    const object = await finalizedObject(`${user.uid}/${memoryId}/${jobId}.wav`);
+    // The emulator delivers the real event; three more deliveries of the same object race with it.
+    await Promise.all([prepareAudio(object, deps("dup-1")), prepareAudio(object, deps("dup-2")), prepareAudio(object, deps("dup-3"))]);
+    const pp = await waitForPreparedOrEnded(user.uid, memoryId);
+    expect(pp.stages.prepare_audio).toMatchObject({ state: "done", attempts: 1, idempotency_key: `${object.bucket}/${object.name}#${object.generation}` });
+    await prepareAudio(object, deps("dup-4"));
+    await expect.poll(() => received.filter((m) => m.jobId === jobId).length, { timeout: 10_000 }).toBe(1);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(received.filter((m) => m.jobId === jobId)).toHaveLength(1);
+    expect((await readMemory(user.uid, memoryId))!.postprocessing.job_id).toBe(jobId);
+  });
+
+  it("re-sends the next-stage message only if it was never published, without a new job", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid);
+    const res = await postAudio({ memoryId, token: user.idToken, file: makeWav({ seconds: 10.5, channels: 1, sampleRate: 16_000 }) });
+    const jobId = (await res.json()).postprocessing.job_id;
+    const before = await waitForPreparedOrEnded(user.uid, memoryId);
+    await expect.poll(() => received.filter((m) => m.jobId === jobId).length, { timeout: 10_000 }).toBe(1);
+
+    // Simulate a crash between "stage done" and "message published".
+    await db().doc(memoryPath(user.uid, memoryId)).update({ "postprocessing.stages.prepare_audio.next_published": false });
+    const object = await finalizedObject(`${user.uid}/${memoryId}/${jobId}.wav`);
+    await prepareAudio(object, deps("redelivery"));
+    await prepareAudio(object, deps("redelivery-again"));
+    await expect.poll(() => received.filter((m) => m.jobId === jobId).length, { timeout: 10_000 }).toBe(2);
+    const after = (await readMemory(user.uid, memoryId))!.postprocessing;
+    expect(after.job_id).toBe(jobId);
+    expect(after.stages.prepare_audio).toMatchObject({ state: "done", attempts: 1, next_published: true });
+    expect(after.audio).toEqual(before.audio);
+  });
+
+  it("ignores the pipeline's own outputs and objects of superseded jobs", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid);
+    const res = await postAudio({ memoryId, token: user.idToken, file: makeWav({ seconds: 10.5, channels: 1, sampleRate: 16_000 }) });
+    const jobId = (await res.json()).postprocessing.job_id;
+    const pp = await waitForPreparedOrEnded(user.uid, memoryId);
+    const normalized = await finalizedObject(pp.audio.normalized_object);
+    await prepareAudio(normalized, deps("own-output"));
+    const stale = { ...(await finalizedObject(`${user.uid}/${memoryId}/${jobId}.wav`)), metadata: { uid: user.uid, memoryId, jobId: "some-older-job" } };
+    await prepareAudio(stale, deps("superseded"));
+    expect((await readMemory(user.uid, memoryId))!.postprocessing).toEqual(pp);
+  });
+});
