@@ -51,6 +51,8 @@ export function parseMultipartFile(
         current.size += chunk.length;
         if (current.head.length < SNIFF_BYTES) current.head = Buffer.concat([current.head, chunk.subarray(0, SNIFF_BYTES - current.head.length)]);
       });
+      // A truncated body errors the file stream too; without a listener that would crash the process.
+      stream.on("error", (err) => fail(new HttpError(400, "invalid_argument", `Malformed multipart request: ${err.message}`)));
       stream.on("limit", () =>
         fail(new HttpError(413, "payload_too_large", `The audio file is larger than ${opts.maxBytes} bytes; use the resumable upload endpoint for large recordings.`)),
       );
