@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Message, Subscription } from "@google-cloud/pubsub";
 import { bucket, pubsubClient } from "../../src/firebase.js";
 import { TOPICS } from "../../src/config.js";
+import functionsTest from "firebase-functions-test";
 import { prepareAudio, type FinalizedObject } from "../../src/stages/prepareAudio.js";
+import { prepareAudio as prepareAudioTrigger } from "../../src/index.js";
 import { makeWav } from "../support/audio.js";
 import { config, createMemory, createUser, postAudio, readMemory, uniqueId, waitForPreparedOrEnded } from "../support/emulators.js";
 import { db } from "../../src/firebase.js";
@@ -42,7 +44,10 @@ describe("duplicate deliveries", () => {
     await Promise.all([prepareAudio(object, deps("dup-1")), prepareAudio(object, deps("dup-2")), prepareAudio(object, deps("dup-3"))]);
     const pp = await waitForPreparedOrEnded(user.uid, memoryId);
     expect(pp.stages.prepare_audio).toMatchObject({ state: "done", attempts: 1, idempotency_key: `${object.bucket}/${object.name}#${object.generation}` });
-    await prepareAudio(object, deps("dup-4"));
+    // And once more through the deployed trigger itself, as a redelivered CloudEvent.
+    const fft = functionsTest({ projectId: process.env.GCLOUD_PROJECT });
+    await fft.wrap(prepareAudioTrigger)({ data: object } as never);
+    fft.cleanup();
     await expect.poll(() => received.filter((m) => m.jobId === jobId).length, { timeout: 10_000 }).toBe(1);
     await new Promise((r) => setTimeout(r, 1000));
     expect(received.filter((m) => m.jobId === jobId)).toHaveLength(1);
