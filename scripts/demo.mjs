@@ -5,6 +5,8 @@ import { admin, DEMO_MEMORY_ID, DEMO_USER, FUNCTIONS_BASE, SAMPLE_RECORDING, sig
 
 const TIMEOUT_MS = 120_000;
 const { db, storage } = admin();
+const envText = await readFile(new URL(`../functions/.env.${process.env.GCLOUD_PROJECT ?? "demo-memories"}`, import.meta.url), "utf8");
+const buckets = Object.fromEntries(envText.split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split("=")));
 const say = (...args) => console.log("\x1b[36m[demo]\x1b[0m", ...args);
 
 const token = await signIn(DEMO_USER.email, DEMO_USER.password);
@@ -29,7 +31,8 @@ const jobUrl = new URL(res.headers.get("location"), res.url);
 say(`200 OK — postprocessing ${JSON.stringify(body.postprocessing)}`);
 say(`job: ${jobUrl}`);
 
-const WAITING_FOR_NEXT_STAGE = new Set(["awaiting_transcription"]);
+// The pipeline currently ends after transcription; later stages are not built yet.
+const WAITING_FOR_NEXT_STAGE = new Set(["awaiting_segmentation"]);
 const started = Date.now();
 let last = "";
 let job;
@@ -48,8 +51,23 @@ for (;;) {
 }
 
 say("job:", JSON.stringify(job, null, 2));
-const envText = await readFile(new URL(`../functions/.env.${process.env.GCLOUD_PROJECT ?? "demo-memories"}`, import.meta.url), "utf8");
-const buckets = Object.fromEntries(envText.split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split("=")));
+const after = (await memoryRef.get()).data();
+if (after.postprocessing.transcript) {
+  const [bytes] = await storage.bucket(buckets.POSTPROCESSING_BUCKET).file(after.postprocessing.transcript.words_object).download();
+  const { words, model } = JSON.parse(bytes.toString());
+  say(`transcript (${model}, ${words.length} words, ${after.postprocessing.transcript.speaker_count} speaker(s)):`);
+  let line = "";
+  let speaker = null;
+  for (const w of words) {
+    if (w.speaker !== speaker) {
+      if (line) say(`  ${line}`);
+      speaker = w.speaker;
+      line = `[${w.start.toFixed(1)}s ${speaker}]`;
+    }
+    line += ` ${w.text}`;
+  }
+  if (line) say(`  ${line}`);
+}
 for (const name of [buckets.POSTPROCESSING_BUCKET, buckets.RECORDINGS_BUCKET]) {
   const [files] = await storage.bucket(name).getFiles({ prefix: `${DEMO_USER.uid}/` });
   say(`gs://${name}: ${files.map((f) => `${f.name} (${f.metadata.size} B)`).join(", ") || "(empty)"}`);
@@ -58,6 +76,6 @@ if (job.status === "failed" || job.status === "canceled") {
   say(`job ended ${job.status}: ${job.fail_reason}`);
   process.exit(1);
 }
-say(job.phase === "awaiting_transcription"
-  ? "audio prepared; the job now waits for the transcription stage (not built yet), so it stays in_progress."
+say(WAITING_FOR_NEXT_STAGE.has(job.phase)
+  ? "transcribed; the job now waits for the segmentation stage (not built yet), so it stays in_progress."
   : `job ${job.status}`);

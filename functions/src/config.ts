@@ -3,7 +3,7 @@
  * `functions/.env`, `.env.<projectId>` (and `.env.local` in the emulator); trigger options reference the param
  * objects themselves so deploys bind them, and handlers call `loadConfig()` at run time.
  */
-import { defineInt, defineString } from "firebase-functions/params";
+import { defineInt, defineSecret, defineString } from "firebase-functions/params";
 
 export const REGION = "us-central1";
 
@@ -46,6 +46,39 @@ export const STAGE_MAX_ATTEMPTS = defineInt("STAGE_MAX_ATTEMPTS", {
   default: 5,
 });
 
+/** FAL (WhisperX-style transcription + diarization). Without the secret the offline transcriber is used. */
+export const FAL_KEY = defineSecret("FAL_KEY");
+export const TRANSCRIBER = defineString("TRANSCRIBER", {
+  description: "auto (FAL when FAL_KEY is set, else local), fal, or local.",
+  default: "auto",
+  input: { select: { options: [{ value: "auto" }, { value: "fal" }, { value: "local" }] } },
+});
+export const FAL_ENDPOINT = defineString("FAL_ENDPOINT", { description: "FAL model endpoint id.", default: "fal-ai/whisper" });
+export const FAL_BASE_URL = defineString("FAL_BASE_URL", {
+  description: "Send FAL queue calls to this origin instead of https://queue.fal.run (tests; a proxy). Empty = FAL itself.",
+  default: "",
+});
+export const FAL_JWKS_URL = defineString("FAL_JWKS_URL", {
+  description: "Where FAL publishes the Ed25519 keys that sign its webhooks.",
+  default: "https://rest.alpha.fal.ai/.well-known/jwks.json",
+});
+export const FAL_WEBHOOK_URL = defineString("FAL_WEBHOOK_URL", {
+  description: "Public URL of the falWebhook function. Empty = derived from the project and region.",
+  default: "",
+});
+export const FAL_WEBHOOK_GRACE_MINUTES = defineInt("FAL_WEBHOOK_GRACE_MINUTES", {
+  description: "After this long without a webhook, the recovery job polls FAL for the result.",
+  default: 10,
+});
+export const FAL_MAX_WAIT_MINUTES = defineInt("FAL_MAX_WAIT_MINUTES", {
+  description: "A FAL request still unfinished after this long fails the job.",
+  default: 180,
+});
+export const LOCAL_CHUNK_SECONDS = defineInt("LOCAL_CHUNK_SECONDS", {
+  description: "Offline transcription handles at most this much audio per invocation (cut at silences).",
+  default: 240,
+});
+
 export interface Config {
   postprocessingBucket: string;
   recordingsBucket: string;
@@ -57,6 +90,22 @@ export interface Config {
   jobStaleAfterMs: number;
   stageLeaseMs: number;
   stageMaxAttempts: number;
+  transcriber: "auto" | "fal" | "local";
+  falKey: string;
+  falEndpoint: string;
+  falBaseUrl: string;
+  falJwksUrl: string;
+  falWebhookUrl: string;
+  falWebhookGraceMs: number;
+  falMaxWaitMs: number;
+  localChunkSeconds: number;
+}
+
+function defaultWebhookUrl(): string {
+  const project = process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? "";
+  return process.env.FUNCTIONS_EMULATOR === "true"
+    ? `http://127.0.0.1:5001/${project}/${REGION}/falWebhook`
+    : `https://${REGION}-${project}.cloudfunctions.net/falWebhook`;
 }
 
 export function loadConfig(): Config {
@@ -71,12 +120,23 @@ export function loadConfig(): Config {
     jobStaleAfterMs: JOB_STALE_AFTER_MINUTES.value() * 60_000,
     stageLeaseMs: STAGE_LEASE_SECONDS.value() * 1000,
     stageMaxAttempts: STAGE_MAX_ATTEMPTS.value(),
+    transcriber: TRANSCRIBER.value() as Config["transcriber"],
+    // The secret is only mounted into functions that list FAL_KEY in `secrets`; elsewhere it reads as empty.
+    falKey: process.env.FAL_KEY ?? "",
+    falEndpoint: FAL_ENDPOINT.value(),
+    falBaseUrl: FAL_BASE_URL.value(),
+    falJwksUrl: FAL_JWKS_URL.value(),
+    falWebhookUrl: FAL_WEBHOOK_URL.value() || defaultWebhookUrl(),
+    falWebhookGraceMs: FAL_WEBHOOK_GRACE_MINUTES.value() * 60_000,
+    falMaxWaitMs: FAL_MAX_WAIT_MINUTES.value() * 60_000,
+    localChunkSeconds: LOCAL_CHUNK_SECONDS.value(),
   };
 }
 
 /** Pub/Sub topics between stages. Messages carry ids only: {uid, memoryId, jobId}. */
 export const TOPICS = {
   transcribe: "postprocessing-transcribe",
+  segment: "postprocessing-segment",
 } as const;
 
 /** Custom-metadata key marking objects the pipeline wrote itself, so the finalize trigger ignores them. */

@@ -44,3 +44,18 @@ export const sweepDeleted = (ctx: LogContext, object: string, ageHours: number) 
   logger.info("expired audio deleted", { ...ctx, event: "sweep_deleted", stage: "sweep", object, ageHours });
 export const sweepUnknownObject = (object: string) =>
   logger.warn("object without pipeline metadata left alone", { event: "sweep_unknown_object", stage: "sweep", object });
+
+export const transcriptionDone = (ctx: LogContext, wordCount: number, speakerCount: number, model: string) =>
+  logger.info("transcription done", { ...ctx, event: "transcription_done", wordCount, speakerCount, model });
+export const falSubmitted = (ctx: LogContext, requestId: string) =>
+  logger.info("submitted to FAL", { ...ctx, event: "fal_submitted", requestId });
+export const falWebhookIgnored = (ctx: LogContext, requestId: string, reason: string) =>
+  logger.warn("FAL webhook ignored", { ...ctx, event: "fal_webhook_ignored", requestId, reason });
+export const falWebhookRejected = (reason: string) =>
+  logger.warn("FAL webhook rejected", { event: "fal_webhook_rejected", reason });
+export const falPolled = (ctx: LogContext, requestId: string, status: string) =>
+  logger.info("polled FAL", { ...ctx, event: "fal_polled", requestId, status });
+export const localChunkDone = (ctx: LogContext, index: number, total: number, words: number, durationMs: number) =>
+  logger.info("local transcription chunk done", { ...ctx, event: "local_chunk_done", chunk: index, chunks: total, words, durationMs });
+export const stageRedriven = (ctx: LogContext, topic: string) =>
+  logger.warn("stage re-driven", { ...ctx, event: "stage_redriven", topic });

@@ -5,9 +5,10 @@ export const POSTPROCESSING_STATUSES = ["not_started", "in_progress", "completed
 export type PostprocessingStatus = (typeof POSTPROCESSING_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly PostprocessingStatus[] = ["completed", "canceled", "failed"];
 
-export const STAGE_NAMES = ["prepare_audio", "transcribe"] as const;
+export const STAGE_NAMES = ["prepare_audio", "transcribe", "segment"] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
-export type StageStateName = "pending" | "processing" | "done" | "failed";
+/** `waiting`: handed to a provider (e.g. FAL) whose result arrives later by webhook or poll. */
+export type StageStateName = "pending" | "processing" | "waiting" | "done" | "failed";
 
 export interface StageState {
   state: StageStateName;
@@ -17,6 +18,24 @@ export interface StageState {
   idempotency_key: string | null;
   /** Set once the message for the next stage was published after this stage finished. */
   next_published?: boolean;
+  /** Earliest time a re-drive may retry a pending stage (backoff after a transient provider failure). */
+  retry_at?: string | null;
+  /** Transcription: which adapter runs the job, and its provider-side state. */
+  provider?: "fal" | "local";
+  provider_request_id?: string | null;
+  webhook_token_sha256?: string | null;
+  submitted_at?: string | null;
+  /** Offline transcription: chunk boundaries (seconds) and how many chunks are transcribed. */
+  chunks?: { boundaries: number[]; done: number } | null;
+}
+
+/** `memory.postprocessing.transcript`: where the diarized words of this job are kept (Storage JSON). */
+export interface JobTranscript {
+  words_object: string;
+  word_count: number;
+  speaker_count: number;
+  language: string | null;
+  model: string;
 }
 
 export interface JobAudio {
@@ -43,6 +62,7 @@ export interface Postprocessing {
   updated_at: string;
   audio: JobAudio;
   stages: Partial<Record<StageName, StageState>>;
+  transcript?: JobTranscript;
 }
 
 export const transcriptSegmentSchema = z.object({

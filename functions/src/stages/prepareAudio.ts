@@ -8,15 +8,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DocumentData } from "firebase-admin/firestore";
 import { DERIVED_OBJECT_TAG, TOPICS, type Config } from "../config.js";
-import { PipelineError, permanent } from "../errors.js";
+import { permanent } from "../errors.js";
 import { bucket, db } from "../firebase.js";
 import * as logs from "../logs.js";
-import { uploadMetadataSchema, type JobMessage, type TranscriptSegment } from "../model.js";
+import { uploadMetadataSchema, type TranscriptSegment } from "../model.js";
 import { normalizeToWav16kMono } from "../audio/normalize.js";
 import { SNIFF_BYTES, sniffAudioFormat, SUPPORTED_FORMATS_TEXT } from "../audio/sniff.js";
 import { normalizedObjectName, userPath } from "../store/paths.js";
-import { publishJobMessage } from "../store/publish.js";
-import { claimStage, completeStage, endJob, markNextPublished, releaseStage, type JobRef } from "../store/stages.js";
+import { claimStage, completeStage, endJob, type JobRef } from "../store/stages.js";
+import { handOff } from "./handOff.js";
+import { handleStageFailure } from "./stageFailure.js";
 
 const STAGE = "prepare_audio" as const;
 
@@ -68,7 +69,7 @@ export async function prepareAudio(object: FinalizedObject, deps: PrepareAudioDe
   const { decision } = claim;
   if (decision.kind === "skip") return logs.stageSkipped(ctx, decision.reason);
   if (decision.kind === "exhausted") return logs.jobFailed(ctx, `${STAGE} exhausted ${decision.attempts} attempts`);
-  if (decision.kind === "republish") return publishNext(job, ctx);
+  if (decision.kind === "republish") return handOff(job, STAGE, TOPICS.transcribe, ctx);
 
   logs.stageStarted(ctx, decision.attempt);
   const started = Date.now();
@@ -91,34 +92,14 @@ export async function prepareAudio(object: FinalizedObject, deps: PrepareAudioDe
     });
     if (!completed) return logs.stageSkipped(ctx, "lost_lease");
     logs.stageDone(ctx, Date.now() - started, { durationS: outcome.durationS });
-    await publishNext(job, ctx);
+    await handOff(job, STAGE, TOPICS.transcribe, ctx);
   } catch (err) {
-    const error = err instanceof PipelineError ? err : null;
-    const tooOld = deps.now().getTime() - deps.eventTime.getTime() > deps.maxEventAgeMs;
-    if (error && !error.retryable) {
-      const reason = `${error.code}: ${error.message}`;
-      await endJob(job, STAGE, "failed", reason, deps.now());
-      logs.jobFailed(ctx, reason);
-      if (error.code === "unsupported_media_type") await bucket(object.bucket).file(object.name).delete({ ignoreNotFound: true });
-      return;
-    }
-    if (tooOld) {
-      const reason = `${STAGE} kept failing until the event expired: ${String(err)}`;
-      await endJob(job, STAGE, "failed", reason, deps.now());
-      logs.jobFailed(ctx, reason);
-      return;
-    }
-    logs.stageRetrying(ctx, Date.now() - started, err);
-    await releaseStage(job, STAGE, idempotencyKey, String(err));
-    throw err;
+    const code = await handleStageFailure(err, {
+      job, stage: STAGE, idempotencyKey, now: deps.now(), eventTime: deps.eventTime, maxEventAgeMs: deps.maxEventAgeMs, log: ctx, startedMs: started,
+    });
+    // Something that is not audio is not kept, even for the retention period.
+    if (code === "unsupported_media_type") await bucket(object.bucket).file(object.name).delete({ ignoreNotFound: true });
   }
-}
-
-async function publishNext(job: JobRef, ctx: logs.LogContext): Promise<void> {
-  const message: JobMessage = { uid: job.uid, memoryId: job.memoryId, jobId: job.jobId };
-  const messageId = await publishJobMessage(TOPICS.transcribe, message);
-  await markNextPublished(job, STAGE);
-  logs.messagePublished(ctx, TOPICS.transcribe, messageId);
 }
 
 type PrepareOutcome =

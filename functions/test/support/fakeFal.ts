@@ -1,0 +1,138 @@
+/**
+ * A local stand-in for FAL's queue API (submit, status, result), its webhook calls (FAL's payload shape and Ed25519
+ * signature scheme) and its JWKS, so the real @fal-ai/client and our real webhook function can be tested offline.
+ */
+import { createHash, generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+
+export const FAKE_FAL_PORT = 9798;
+
+export interface FakeFalRequest {
+  id: string;
+  endpoint: string;
+  input: Record<string, unknown>;
+  webhookUrl: string | null;
+  authorization: string | undefined;
+  status: "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED";
+  output: unknown;
+  webhookResponses: { status: number; body: unknown }[];
+}
+
+export type WebhookMode = "send" | "send-twice" | "send-without-payload" | "none" | { error: string; detail?: unknown };
+
+export class FakeFal {
+  readonly requests: FakeFalRequest[] = [];
+  /** Status codes the next submits answer with before succeeding (e.g. [500]). */
+  submitFailures: { status: number; body: unknown }[] = [];
+  webhookMode: WebhookMode = "send";
+  /** The whisper output for a submitted input. */
+  output: (input: Record<string, unknown>) => unknown = () => ({ text: "", chunks: [] });
+  readonly keys: { privateKey: KeyObject; publicKey: KeyObject } = generateKeyPairSync("ed25519");
+  private server: Server | undefined;
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => void this.route(req, res));
+    await new Promise<void>((resolve, reject) => this.server!.once("error", reject).listen(FAKE_FAL_PORT, "127.0.0.1", resolve));
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.submitFailures = [];
+    this.webhookMode = "send";
+  }
+
+  /** Headers FAL would send for `rawBody` about `requestId`, signed with `key` (default: the published key). */
+  signatureHeaders(requestId: string, rawBody: string, key: KeyObject = this.keys.privateKey, timestamp = Math.floor(Date.now() / 1000)) {
+    const bodyHash = createHash("sha256").update(rawBody).digest("hex");
+    const message = Buffer.from([requestId, "fake-user", String(timestamp), bodyHash].join("\n"));
+    return {
+      "content-type": "application/json",
+      "x-fal-webhook-request-id": requestId,
+      "x-fal-webhook-user-id": "fake-user",
+      "x-fal-webhook-timestamp": String(timestamp),
+      "x-fal-webhook-signature": sign(null, message, key).toString("hex"),
+    };
+  }
+
+  /** Posts a webhook the way FAL does and records our function's answer. */
+  async deliverWebhook(request: FakeFalRequest, body: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
+    const raw = JSON.stringify(body);
+    const res = await fetch(request.webhookUrl!, { method: "POST", headers: this.signatureHeaders(request.id, raw), body: raw });
+    const answer = { status: res.status, body: await res.json().catch(() => null) };
+    request.webhookResponses.push(answer);
+    return answer;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", `http://127.0.0.1:${FAKE_FAL_PORT}`);
+    const send = (status: number, body: unknown): void => {
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    };
+    if (req.method === "GET" && url.pathname === "/.well-known/jwks.json") {
+      return send(200, { keys: [{ ...this.keys.publicKey.export({ format: "jwk" }), kid: "fake", use: "sig" }] });
+    }
+    const requestPath = /^\/([^/]+\/[^/]+)\/requests\/([^/]+)(\/status)?$/.exec(url.pathname);
+    if (req.method === "GET" && requestPath) {
+      const request = this.requests.find((r) => r.id === requestPath[2]);
+      if (!request) return send(404, { detail: "Request not found" });
+      if (requestPath[3]) return send(request.status === "COMPLETED" ? 200 : 202, { status: request.status, request_id: request.id, logs: [] });
+      if (request.status !== "COMPLETED") return send(400, { detail: "Request is still in progress" });
+      return send(200, request.output);
+    }
+    if (req.method === "POST") {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const failure = this.submitFailures.shift();
+      if (failure) return send(failure.status, failure.body);
+      const input = JSON.parse(Buffer.concat(chunks).toString() || "{}");
+      const request: FakeFalRequest = {
+        id: randomUUID(), endpoint: url.pathname.slice(1), input, webhookUrl: url.searchParams.get("fal_webhook"),
+        authorization: req.headers.authorization, status: "IN_QUEUE", output: this.output(input), webhookResponses: [],
+      };
+      this.requests.push(request);
+      const base = `http://127.0.0.1:${FAKE_FAL_PORT}/${request.endpoint}/requests/${request.id}`;
+      send(200, { status: "IN_QUEUE", request_id: request.id, gateway_request_id: request.id, queue_position: 0,
+        response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` });
+      setTimeout(() => void this.finish(request), 200);
+      return;
+    }
+    send(404, { detail: "Not found" });
+  }
+
+  private async finish(request: FakeFalRequest): Promise<void> {
+    request.status = "COMPLETED";
+    const mode = this.webhookMode;
+    if (!request.webhookUrl || mode === "none") return;
+    const base = { request_id: request.id, gateway_request_id: request.id };
+    if (typeof mode === "object") {
+      await this.deliverWebhook(request, { ...base, status: "ERROR", error: mode.error, payload: mode.detail ?? null });
+      return;
+    }
+    const body = { ...base, status: "OK", payload: mode === "send-without-payload" ? null : request.output, error: null };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const answer = await this.deliverWebhook(request, body);
+      if (answer.status === 200) break; // FAL retries non-2xx answers
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    if (mode === "send-twice") await this.deliverWebhook(request, body);
+  }
+}
+
+/** A whisper output for a two-speaker script, word-level chunks with speakers, as FAL documents it. */
+export function whisperOutputFor(script: { speaker: string; words: string[]; start: number }[]) {
+  const chunks: { timestamp: [number, number]; text: string; speaker: string }[] = [];
+  const diarization_segments: { timestamp: [number, number]; speaker: string }[] = [];
+  for (const turn of script) {
+    let t = turn.start;
+    for (const word of turn.words) {
+      chunks.push({ timestamp: [t, t + 0.35], text: ` ${word}`, speaker: turn.speaker });
+      t += 0.4;
+    }
+    diarization_segments.push({ timestamp: [turn.start, t], speaker: turn.speaker });
+  }
+  return { text: chunks.map((c) => c.text).join("").trim(), chunks, diarization_segments, inferred_languages: ["en"] };
+}

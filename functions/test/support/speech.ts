@@ -1,0 +1,63 @@
+/**
+ * Synthetic speech for tests: espeak-ng (Debian) voices resampled with the project's ffmpeg to 16 kHz mono, and
+ * conversations built from them with exact ground-truth times. Voices per /work/shared/notes/local-ml.md: "en-us"
+ * (~100 Hz) and "en+f3" (~200 Hz) are clearly different; "en-us+m7" / "en+f5" give more. ("en-gb+f3" is silently
+ * ignored by espeak-ng 1.51.)
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { runFfmpeg } from "../../src/audio/normalize.js";
+import { decodeWavSamples, encodeWavSamples } from "../../src/audio/pcm.js";
+
+const SAMPLE_RATE = 16_000;
+
+/** Speaks `text` with an espeak-ng voice; returns a 16 kHz mono 16-bit WAV. `wordsPerMinute` is espeak's -s (default 175). */
+export async function speak(text: string, voice: string, opts: { wordsPerMinute?: number } = {}): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), "speech-"));
+  try {
+    const raw = join(dir, "espeak.wav");
+    const out = join(dir, "16k.wav");
+    await promisify(execFile)("espeak-ng", ["-v", voice, "-s", String(opts.wordsPerMinute ?? 175), "-w", raw, text]);
+    await runFfmpeg(["-i", raw, "-ac", "1", "-ar", String(SAMPLE_RATE), "-c:a", "pcm_s16le", "-fflags", "+bitexact", "-y", out]);
+    return await readFile(out);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** espeak pads utterances with digital silence; trimming it makes the ground-truth times the audible speech. */
+function trimSilence(samples: Float32Array): Float32Array {
+  const audible = (x: number) => Math.abs(x) > 1e-3;
+  const first = samples.findIndex(audible);
+  if (first < 0) return samples.subarray(0, 0);
+  return samples.subarray(first, samples.findLastIndex(audible) + 1);
+}
+
+export interface ConversationTurn {
+  start: number;
+  end: number;
+  voice: string;
+  text: string;
+}
+
+/** Utterances one after another, with `gapS` of silence before, between and after them. */
+export async function makeConversation(
+  turns: { voice: string; text: string }[],
+  { gapS }: { gapS: number },
+): Promise<{ wav: Buffer; turns: ConversationTurn[] }> {
+  const utterances = await Promise.all(turns.map(async (t) => trimSilence(decodeWavSamples(await speak(t.text, t.voice)).samples)));
+  const gap = Math.round(gapS * SAMPLE_RATE);
+  const total = utterances.reduce((n, u) => n + u.length + gap, gap);
+  const samples = new Float32Array(total);
+  const truth: ConversationTurn[] = [];
+  let at = gap;
+  utterances.forEach((u, i) => {
+    samples.set(u, at);
+    truth.push({ start: at / SAMPLE_RATE, end: (at + u.length) / SAMPLE_RATE, ...turns[i]! });
+    at += u.length + gap;
+  });
+  return { wav: encodeWavSamples(samples, SAMPLE_RATE), turns: truth };
+}
