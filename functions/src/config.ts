@@ -51,20 +51,19 @@ export const FAL_KEY = defineSecret("FAL_KEY");
 export const TRANSCRIBER = defineString("TRANSCRIBER", {
   description: "auto (FAL when FAL_KEY is set, else local), fal, or local.",
   default: "auto",
-  input: { select: { options: [{ value: "auto" }, { value: "fal" }, { value: "local" }] } },
 });
 export const FAL_ENDPOINT = defineString("FAL_ENDPOINT", { description: "FAL model endpoint id.", default: "fal-ai/whisper" });
 export const FAL_BASE_URL = defineString("FAL_BASE_URL", {
-  description: "Send FAL queue calls to this origin instead of https://queue.fal.run (tests; a proxy). Empty = FAL itself.",
-  default: "",
+  description: "Origin for FAL queue calls: FAL itself, or a proxy / local fake (tests).",
+  default: "https://queue.fal.run",
 });
 export const FAL_JWKS_URL = defineString("FAL_JWKS_URL", {
   description: "Where FAL publishes the Ed25519 keys that sign its webhooks.",
   default: "https://rest.alpha.fal.ai/.well-known/jwks.json",
 });
 export const FAL_WEBHOOK_URL = defineString("FAL_WEBHOOK_URL", {
-  description: "Public URL of the falWebhook function. Empty = derived from the project and region.",
-  default: "",
+  description: "Public URL of the falWebhook function, or \"auto\" to derive it from the project and region.",
+  default: "auto",
 });
 export const FAL_WEBHOOK_GRACE_MINUTES = defineInt("FAL_WEBHOOK_GRACE_MINUTES", {
   description: "After this long without a webhook, the recovery job polls FAL for the result.",
@@ -101,6 +100,11 @@ export interface Config {
   localChunkSeconds: number;
 }
 
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new Error(`${name} must be one of ${allowed.join(", ")}; got "${value}"`);
+  return value as T;
+}
+
 function defaultWebhookUrl(): string {
   const project = process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? "";
   return process.env.FUNCTIONS_EMULATOR === "true"
@@ -120,13 +124,13 @@ export function loadConfig(): Config {
     jobStaleAfterMs: JOB_STALE_AFTER_MINUTES.value() * 60_000,
     stageLeaseMs: STAGE_LEASE_SECONDS.value() * 1000,
     stageMaxAttempts: STAGE_MAX_ATTEMPTS.value(),
-    transcriber: TRANSCRIBER.value() as Config["transcriber"],
+    transcriber: oneOf("TRANSCRIBER", TRANSCRIBER.value(), ["auto", "fal", "local"] as const),
     // The secret is only mounted into functions that list FAL_KEY in `secrets`; elsewhere it reads as empty.
     falKey: process.env.FAL_KEY ?? "",
     falEndpoint: FAL_ENDPOINT.value(),
     falBaseUrl: FAL_BASE_URL.value(),
     falJwksUrl: FAL_JWKS_URL.value(),
-    falWebhookUrl: FAL_WEBHOOK_URL.value() || defaultWebhookUrl(),
+    falWebhookUrl: FAL_WEBHOOK_URL.value() === "auto" ? defaultWebhookUrl() : FAL_WEBHOOK_URL.value(),
     falWebhookGraceMs: FAL_WEBHOOK_GRACE_MINUTES.value() * 60_000,
     falMaxWaitMs: FAL_MAX_WAIT_MINUTES.value() * 60_000,
     localChunkSeconds: LOCAL_CHUNK_SECONDS.value(),

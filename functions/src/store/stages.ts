@@ -60,14 +60,17 @@ export async function claimStage(
     const previous = (memory?.postprocessing as Postprocessing | undefined)?.stages?.[stage];
     const now = opts.now.toISOString();
     if (decision.kind === "claim") {
-      const state: StageState = {
+      // Field by field: a stage keeps what earlier deliveries recorded (provider, request id, chunk progress).
+      const state: Partial<StageState> = {
         state: "processing",
         attempts: decision.attempt,
         lease_expires_at: new Date(opts.now.getTime() + opts.leaseMs).toISOString(),
         last_error: previous?.last_error ?? null,
         idempotency_key: opts.idempotencyKey,
       };
-      tx.update(ref(job), { [stageField(stage)]: state, "postprocessing.phase": opts.phase, "postprocessing.updated_at": now });
+      const update: Record<string, unknown> = { "postprocessing.phase": opts.phase, "postprocessing.updated_at": now };
+      for (const [key, value] of Object.entries(state)) update[`${stageField(stage)}.${key}`] = value;
+      tx.update(ref(job), update);
     } else if (decision.kind === "exhausted") {
       const reason = `${stage} failed after ${decision.attempts} attempts: ${previous?.last_error ?? "unknown error"}`;
       tx.update(ref(job), {

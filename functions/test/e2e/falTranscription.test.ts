@@ -97,6 +97,7 @@ describe("FAL transcription", () => {
     expect(words.words[0]).toEqual({ text: "so", start: 0.5, end: 0.85, speaker: "SPEAKER_00" });
     expect(words.words.at(-1)).toMatchObject({ text: "expected", speaker: "SPEAKER_01" });
     await expect.poll(() => segmentMessages.filter((m) => m.jobId === job.jobId).length, { timeout: 10_000 }).toBe(1);
+    await waitFor(async () => request!.webhookResponses.length > 0, { what: "the webhook's answer" });
     expect(request!.webhookResponses).toEqual([{ status: 200, body: { ok: true, outcome: "completed" } }]);
   });
 

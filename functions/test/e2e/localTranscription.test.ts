@@ -29,7 +29,7 @@ describe("offline transcription and diarization", () => {
     const memoryId = await createMemory(user.uid);
     const conversation = await makeConversation(SCRIPT, { gapS: 0.8 });
     const duration = conversation.turns.at(-1)!.end + 0.8;
-    expect(duration).toBeGreaterThan(2 * 30); // at least three chunks
+    expect(duration).toBeGreaterThan(30); // more than one 30 s chunk
 
     const res = await postAudio({ memoryId, token: user.idToken, file: conversation.wav });
     expect(res.status).toBe(200);
@@ -38,11 +38,11 @@ describe("offline transcription and diarization", () => {
     expect(pp.phase).toBe("awaiting_segmentation");
     expect(pp.stages.transcribe.provider).toBe("local");
     expect(pp.stages.transcribe.chunks.done).toBe(pp.stages.transcribe.chunks.boundaries.length - 1);
-    expect(pp.stages.transcribe.chunks.done).toBeGreaterThanOrEqual(3);
+    expect(pp.stages.transcribe.chunks.done).toBeGreaterThanOrEqual(2);
     expect(pp.transcript).toMatchObject({ speaker_count: 2, language: "en" });
 
     const { words } = await loadTranscriptJson(config.postprocessingBucket, pp.transcript.words_object);
-    expect(words.length).toBeGreaterThan(60);
+    expect(words.length).toBeGreaterThan(40);
     for (let i = 1; i < words.length; i++) expect(words[i]!.start).toBeGreaterThanOrEqual(words[i - 1]!.start);
     expect(words.at(-1)!.end).toBeLessThanOrEqual(duration + 0.1);
 

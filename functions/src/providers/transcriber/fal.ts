@@ -11,15 +11,18 @@ import type { SpeakerTurn, TranscribedWord, Transcript } from "./types.js";
 export interface FalSettings {
   key: string;
   endpoint: string;
-  /** Origin replacing https://queue.fal.run (tests point the real SDK at a local server this way). */
+  /** Origin for queue calls; anything but https://queue.fal.run (a local fake in tests, a proxy) is rewritten to. */
   baseUrl: string;
 }
 
+const FAL_QUEUE_ORIGIN = "https://queue.fal.run";
+
 export function createFal(settings: FalSettings): FalClient {
   const base = settings.baseUrl.replace(/\/+$/, "");
+  const rewrite = base && base !== FAL_QUEUE_ORIGIN;
   return createFalClient({
     credentials: settings.key || undefined,
-    requestMiddleware: base ? async (request) => ({ ...request, url: request.url.replace(/^https:\/\/(queue\.)?fal\.run/, base) }) : undefined,
+    requestMiddleware: rewrite ? async (request) => ({ ...request, url: request.url.replace(/^https:\/\/(queue\.)?fal\.run/, base) }) : undefined,
   });
 }
 
