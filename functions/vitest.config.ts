@@ -11,6 +11,15 @@ export default defineConfig({
         },
       },
       {
+        // `npm run bench` only: figures, not pass/fail (excluded from `npm test`).
+        test: {
+          name: "bench",
+          include: ["bench/**/*.bench.ts"],
+          setupFiles: ["test/support/env.ts"],
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],

@@ -9,8 +9,9 @@ export ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 die() { printf '\033[31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
 
-# 1. Debian tools: Java for the Firestore/Pub/Sub/Storage emulators; audio tools used by tests and the demo.
-APT_PACKAGES=(openjdk-17-jdk-headless)
+# 1. Debian tools: Java for the Firestore/Pub/Sub/Storage emulators; the offline speech-to-text (pocketsphinx) the
+#    emulated pipeline uses; espeak-ng, which tests and the benchmark use to make speech with known words and voices.
+APT_PACKAGES=(openjdk-17-jdk-headless pocketsphinx pocketsphinx-en-us espeak-ng)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -23,20 +24,20 @@ fi
 command -v java >/dev/null || die "java not found: install a JDK (17 works) for the Firestore, Pub/Sub and Storage emulators"
 command -v javac >/dev/null && command -v jar >/dev/null || die "javac/jar not found: install openjdk-17-jdk-headless"
 
-# 2. npm dependencies, re-installed only when a lockfile changed (stamp = hash of the lockfile).
-npm_install() { # dir
+# 2. npm dependencies (`npm ci`), re-installed only when the lockfile changed (stamp = hash of the lockfile).
+npm_install() { # dir label
   local dir="$1" lock="$1/package-lock.json" stamp="$1/node_modules/.setup-stamp" want
-  want="$(cat "$dir/package.json" "$lock" 2>/dev/null | sha256sum | cut -d' ' -f1)"
+  [ -f "$lock" ] || die "$lock is missing"
+  want="$(sha256sum < "$lock" | cut -d' ' -f1)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
-  log "npm install in ${dir#$ROOT/}"
-  if [ -f "$lock" ]; then (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error); else (cd "$dir" && npm install --no-audit --no-fund --loglevel=error); fi
-  want="$(cat "$dir/package.json" "$lock" 2>/dev/null | sha256sum | cut -d' ' -f1)"
+  log "npm ci in $2"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   echo "$want" > "$stamp"
 }
-npm_install "$ROOT"
+npm_install "$ROOT" "the repo root"
 [ -x "$ROOT/node_modules/node/bin/node" ] || die "Node 22 (npm package 'node') did not install"
 export PATH="$ROOT/node_modules/node/bin:$ROOT/node_modules/.bin:$PATH"
-npm_install "$ROOT/functions"
+npm_install "$ROOT/functions" "functions/"
 
 # 3. Emulator binaries firebase-tools cannot download offline, built from what the machine has.
 GCLOUD_SDK_ROOT="${GCLOUD_SDK_ROOT:-/usr/lib/google-cloud-sdk}"
