@@ -25,16 +25,18 @@ command -v java >/dev/null || die "java not found: install a JDK (17 works) for 
 command -v javac >/dev/null && command -v jar >/dev/null || die "javac/jar not found: install openjdk-17-jdk-headless"
 
 # 2. npm dependencies (`npm ci`), re-installed only when the lockfile changed (stamp = hash of the lockfile).
-npm_install() { # dir label
-  local dir="$1" lock="$1/package-lock.json" stamp="$1/node_modules/.setup-stamp" want
+npm_install() { # dir label [npm ci flags…]
+  local dir="$1" label="$2" lock="$1/package-lock.json" stamp="$1/node_modules/.setup-stamp" want
+  shift 2
   [ -f "$lock" ] || die "$lock is missing"
   want="$(sha256sum < "$lock" | cut -d' ' -f1)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
-  log "npm ci in $2"
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  log "npm ci in $label"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error "$@")
   echo "$want" > "$stamp"
 }
-npm_install "$ROOT" "the repo root"
+# Root: firebase-tools and Node 22. Its optional re2 would be compiled from source offline (minutes, unused here).
+npm_install "$ROOT" "the repo root" --omit=optional
 [ -x "$ROOT/node_modules/node/bin/node" ] || die "Node 22 (npm package 'node') did not install"
 export PATH="$ROOT/node_modules/node/bin:$ROOT/node_modules/.bin:$PATH"
 npm_install "$ROOT/functions" "functions/"

@@ -10,24 +10,13 @@ export interface PcmAudio {
   sampleRate: number;
 }
 
-/** Offset of the first byte of the "data" chunk's body. parseWavHeader validates the format but does not say where the data is. */
-function dataChunkOffset(wav: Buffer): number {
-  let offset = 12;
-  while (offset + 8 <= wav.length) {
-    const size = wav.readUInt32LE(offset + 4);
-    if (wav.toString("ascii", offset, offset + 4) === "data") return offset + 8;
-    offset += 8 + size + (size % 2);
-  }
-  throw new Error("WAV has no data chunk");
-}
-
 export function decodeWavSamples(wav: Buffer): PcmAudio {
   const info = parseWavHeader(wav);
   if (!info) throw new Error("Not a WAV file");
   if (info.channels !== 1 || info.bitsPerSample !== 16) {
     throw new Error(`Expected 16-bit mono PCM WAV, got ${info.channels} channel(s) of ${info.bitsPerSample}-bit audio`);
   }
-  const start = dataChunkOffset(wav);
+  const start = info.dataOffset;
   const count = Math.floor(info.dataBytes / 2);
   const samples = new Float32Array(count);
   for (let i = 0; i < count; i++) samples[i] = wav.readInt16LE(start + 2 * i) / 32768;

@@ -5,6 +5,8 @@ export interface WavInfo {
   sampleRate: number;
   channels: number;
   bitsPerSample: number;
+  /** Byte offset of the first sample. */
+  dataOffset: number;
   dataBytes: number;
   durationS: number;
 }
@@ -24,7 +26,7 @@ export function parseWavHeader(head: Buffer, totalBytes = head.length): WavInfo 
       if (!fmt || fmt.sampleRate === 0 || fmt.channels === 0 || fmt.bitsPerSample === 0) return null;
       const dataBytes = Math.min(size, Math.max(0, totalBytes - body));
       const bytesPerSecond = fmt.sampleRate * fmt.channels * (fmt.bitsPerSample / 8);
-      return { ...fmt, dataBytes, durationS: dataBytes / bytesPerSecond };
+      return { ...fmt, dataOffset: body, dataBytes, durationS: dataBytes / bytesPerSecond };
     }
     offset = body + size + (size % 2);
   }
