@@ -78,6 +78,21 @@ export const LOCAL_CHUNK_SECONDS = defineInt("LOCAL_CHUNK_SECONDS", {
   default: 240,
 });
 
+/** Segments and speaker identification. */
+export const SEGMENT_MAX_GAP_SECONDS = defineString("SEGMENT_MAX_GAP_SECONDS", {
+  description: "A pause this long (seconds) between two words of one speaker starts a new segment.",
+  default: "1.5",
+});
+export const SEGMENT_MAX_SECONDS = defineInt("SEGMENT_MAX_SECONDS", { description: "Longest segment, in seconds.", default: 30 });
+export const SPEAKER_MODEL_PATH = defineString("SPEAKER_MODEL_PATH", {
+  description: "Path (in the deployed source) of a wespeaker-style ONNX speaker-embedding model, or \"baseline\" for the built-in MFCC+pitch embedder.",
+  default: "baseline",
+});
+export const SPEAKER_MATCH_THRESHOLD = defineString("SPEAKER_MATCH_THRESHOLD", {
+  description: "Cosine similarity above which a speaker is taken to be an enrolled profile; calibrate per model (README).",
+  default: "0.9",
+});
+
 export interface Config {
   postprocessingBucket: string;
   recordingsBucket: string;
@@ -98,6 +113,17 @@ export interface Config {
   falWebhookGraceMs: number;
   falMaxWaitMs: number;
   localChunkSeconds: number;
+  segmentMaxGapSeconds: number;
+  segmentMaxSeconds: number;
+  /** Empty for the built-in baseline embedder. */
+  speakerModelPath: string;
+  speakerMatchThreshold: number;
+}
+
+function numberParam(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number in [${min}, ${max}]; got "${value}"`);
+  return n;
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
@@ -134,6 +160,10 @@ export function loadConfig(): Config {
     falWebhookGraceMs: FAL_WEBHOOK_GRACE_MINUTES.value() * 60_000,
     falMaxWaitMs: FAL_MAX_WAIT_MINUTES.value() * 60_000,
     localChunkSeconds: LOCAL_CHUNK_SECONDS.value(),
+    segmentMaxGapSeconds: numberParam("SEGMENT_MAX_GAP_SECONDS", SEGMENT_MAX_GAP_SECONDS.value(), 0, 60),
+    segmentMaxSeconds: SEGMENT_MAX_SECONDS.value(),
+    speakerModelPath: SPEAKER_MODEL_PATH.value() === "baseline" ? "" : SPEAKER_MODEL_PATH.value(),
+    speakerMatchThreshold: numberParam("SPEAKER_MATCH_THRESHOLD", SPEAKER_MATCH_THRESHOLD.value(), -1, 1),
   };
 }
 
@@ -141,6 +171,9 @@ export function loadConfig(): Config {
 export const TOPICS = {
   transcribe: "postprocessing-transcribe",
   segment: "postprocessing-segment",
+  identify: "postprocessing-identify",
+  reprocess: "postprocessing-reprocess",
+  emotion: "postprocessing-emotion",
 } as const;
 
 /** Custom-metadata key marking objects the pipeline wrote itself, so the finalize trigger ignores them. */

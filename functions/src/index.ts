@@ -3,5 +3,7 @@ export { api } from "./triggers/api.js";
 export { prepareAudio } from "./triggers/prepareAudio.js";
 export { transcribe } from "./triggers/transcribe.js";
 export { falWebhook } from "./triggers/falWebhook.js";
+export { segment } from "./triggers/segment.js";
+export { identify } from "./triggers/identify.js";
 export { recoverStalledJobs } from "./triggers/recoverStalledJobs.js";
 export { sweepExpiredAudio } from "./triggers/sweepExpiredAudio.js";

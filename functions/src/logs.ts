@@ -10,12 +10,13 @@ export interface LogContext {
   jobId?: string;
   stage?: string;
   eventId?: string;
+  route?: string;
 }
 
 export const uploadAccepted = (ctx: LogContext, d: { format: string; sizeBytes: number; keepRecording: boolean; via: string }) =>
   logger.info("upload accepted", { ...ctx, event: "upload_accepted", outcome: "accepted", ...d });
-export const uploadRefused = (ctx: LogContext, d: { status: number; code: string; message: string }) =>
-  logger.warn("upload refused", { ...ctx, event: "upload_refused", outcome: "refused", ...d });
+export const requestRefused = (ctx: LogContext, d: { status: number; code: string; message: string }) =>
+  logger.warn("request refused", { ...ctx, event: "request_refused", outcome: "refused", ...d });
 export const uploadStorageFailed = (ctx: LogContext, err: unknown) =>
   logger.error("upload could not be written to storage; job rolled back", { ...ctx, event: "upload_storage_failed", error: String(err) });
 export const requestFailed = (ctx: LogContext, err: unknown) =>

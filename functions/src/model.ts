@@ -5,7 +5,7 @@ export const POSTPROCESSING_STATUSES = ["not_started", "in_progress", "completed
 export type PostprocessingStatus = (typeof POSTPROCESSING_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly PostprocessingStatus[] = ["completed", "canceled", "failed"];
 
-export const STAGE_NAMES = ["prepare_audio", "transcribe", "segment"] as const;
+export const STAGE_NAMES = ["prepare_audio", "transcribe", "segment", "identify", "reprocess", "emotion"] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 /** `waiting`: handed to a provider (e.g. FAL) whose result arrives later by webhook or poll. */
 export type StageStateName = "pending" | "processing" | "waiting" | "done" | "failed";
@@ -63,6 +63,10 @@ export interface Postprocessing {
   audio: JobAudio;
   stages: Partial<Record<StageName, StageState>>;
   transcript?: JobTranscript;
+  /** The grouped segments (Storage JSON) between `segment` and `identify`. */
+  segments?: { object: string; count: number };
+  /** Who each diarized speaker turned out to be (null: unknown). */
+  speakers?: Record<string, { kind: "user" | "person"; id: string; similarity: number } | null>;
 }
 
 export const transcriptSegmentSchema = z.object({

@@ -5,6 +5,7 @@ import * as logs from "../logs.js";
 import { getJob } from "./getJob.js";
 import { openUploadSession } from "./openUploadSession.js";
 import { uploadForPostProcessing } from "./uploadForPostProcessing.js";
+import { addPersonSample, createPerson, renamePerson, uploadOwnVoice } from "./speechProfiles.js";
 
 const methodNotAllowed = (allowed: string) => (_req: Request, res: Response) => {
   res.status(405).set("Allow", allowed).json({ error: { code: "method_not_allowed", message: `Use ${allowed}.` } });
@@ -19,13 +20,21 @@ export function createApi(): express.Express {
   app.all("/v1/memories/:memoryId/post-processing/upload-session", methodNotAllowed("POST"));
   app.get("/v1/memories/:memoryId/post-processing/jobs/:jobId", getJob);
   app.all("/v1/memories/:memoryId/post-processing/jobs/:jobId", methodNotAllowed("GET"));
+  app.post("/v3/upload-audio", uploadOwnVoice);
+  app.all("/v3/upload-audio", methodNotAllowed("POST"));
+  app.post("/v1/users/people", createPerson);
+  app.all("/v1/users/people", methodNotAllowed("POST"));
+  app.patch("/v1/users/people/:personId", renamePerson);
+  app.all("/v1/users/people/:personId", methodNotAllowed("PATCH"));
+  app.post("/v1/users/people/:personId/speech-samples", addPersonSample);
+  app.all("/v1/users/people/:personId/speech-samples", methodNotAllowed("POST"));
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: { code: "not_found", message: "No such endpoint." } });
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const ctx = { memoryId: typeof req.params?.memoryId === "string" ? req.params.memoryId : undefined };
+    const ctx = { memoryId: typeof req.params?.memoryId === "string" ? req.params.memoryId : undefined, route: req.path };
     if (err instanceof HttpError) {
-      logs.uploadRefused(ctx, { status: err.status, code: err.code, message: err.message });
+      logs.requestRefused(ctx, { status: err.status, code: err.code, message: err.message });
       res.status(err.status).json({ error: { code: err.code, message: err.message } });
       return;
     }

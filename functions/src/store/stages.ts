@@ -2,7 +2,7 @@
  * The per-stage state machine on `memory.postprocessing.stages` (pending → processing (leased) → done | failed),
  * moved only in transactions so duplicate and out-of-order deliveries do each stage's work once.
  */
-import type { DocumentData } from "firebase-admin/firestore";
+import type { DocumentData, DocumentSnapshot, Transaction } from "firebase-admin/firestore";
 import { db } from "../firebase.js";
 import type { Postprocessing, StageName, StageState } from "../model.js";
 import { isTerminal } from "./jobs.js";
@@ -92,7 +92,15 @@ export async function claimStage(
 export async function completeStage(
   job: JobRef,
   stage: StageName,
-  opts: { idempotencyKey: string; now: Date; phase: string; next?: StageName; patch?: Record<string, unknown> },
+  opts: {
+    idempotencyKey: string;
+    now: Date;
+    phase: string;
+    next?: StageName | StageName[];
+    patch?: Record<string, unknown>;
+    /** More writes in the same transaction; returns further fields for the memory. */
+    also?: (tx: Transaction, snap: DocumentSnapshot) => Record<string, unknown>;
+  },
 ): Promise<boolean> {
   return db().runTransaction(async (tx) => {
     const snap = await tx.get(ref(job));
@@ -102,17 +110,19 @@ export async function completeStage(
     if (!pp || pp.job_id !== job.jobId || isTerminal(pp) || !holding || current?.idempotency_key !== opts.idempotencyKey) {
       return false;
     }
+    const next = opts.next === undefined ? [] : [opts.next].flat();
     const update: Record<string, unknown> = {
       ...opts.patch,
+      ...opts.also?.(tx, snap),
       [`${stageField(stage)}.state`]: "done",
       [`${stageField(stage)}.lease_expires_at`]: null,
       [`${stageField(stage)}.last_error`]: null,
-      [`${stageField(stage)}.next_published`]: !opts.next,
+      [`${stageField(stage)}.next_published`]: next.length === 0,
       "postprocessing.phase": opts.phase,
       "postprocessing.updated_at": opts.now.toISOString(),
     };
-    if (opts.next) {
-      update[stageField(opts.next)] = { state: "pending", attempts: 0, lease_expires_at: null, last_error: null, idempotency_key: null };
+    for (const name of next) {
+      update[stageField(name)] = { state: "pending", attempts: 0, lease_expires_at: null, last_error: null, idempotency_key: null };
     }
     tx.update(ref(job), update);
     return true;
