@@ -25,22 +25,35 @@ const SR = 16_000;
 /** Distinct espeak-ng 1.51 voices (byte-identical output was checked: "en" = "en-gb" = "en-gb+f3", so only en-gb is used). */
 const VOICES = ["en-us", "en+f3", "en-us+m7", "en+f5", "en-us+m3", "en-gb", "en+m2", "en-us+f4"];
 const ENROLL_SENTENCES = [
-  "I think we should start the project next week if the budget is approved by the board.",
-  "The last release had a few problems with the mobile application on older phones.",
-  "We also need to decide where the team dinner is going to be at the end of this month.",
-  "Remind me to call the landlord about the heating in the office before the weekend.",
+  "I think we should start the project next week if the budget is approved.",
+  "The last release had a few problems with the mobile application.",
+  "We need to decide where the team dinner is going to be this month.",
+  "Remind me to call the landlord about the heating in the office.",
 ];
 const TEST_SENTENCES = [
-  "Can you send me the numbers before Friday?",
+  "Can you send me the numbers from the survey before Friday afternoon?",
   "That sounds reasonable, but we need to check with the design team first.",
-  "Sure, I will put them in a short report.",
+  "Sure, I will put them in a short report for you.",
   "There is a new place near the station that everyone keeps talking about these days.",
   "Let us book a table for twelve people on Thursday evening.",
   "My sister is coming to visit us next month with her two children.",
-  "The train was late again this morning.",
-  "If it rains tomorrow we can move the meeting inside and order some pizza for everyone.",
+  "The train was late again this morning because of the snow.",
+  "If it rains tomorrow we can move the meeting inside, order some pizza for everyone and watch the match together.",
 ];
-const THRESHOLDS = Array.from({ length: 41 }, (_, i) => round(0.8 + i * 0.005, 3));
+/**
+ * The baseline's raw cosines all sit near 1 (its log-F0 mean, weighted ×16, dominates the vector), so the sweep is
+ * coarse below 0.98 and fine above it.
+ */
+const THRESHOLDS = [
+  ...[0.8, 0.85, 0.9, 0.95, 0.96, 0.97],
+  ...Array.from({ length: 19 }, (_, i) => round(0.98 + i * 0.001, 4)),
+  ...Array.from({ length: 10 }, (_, i) => round(0.999 + i * 0.0001, 4)),
+];
+/** Centred cosines spread over [-1, 1]; the decisions happen above 0.85. */
+const CENTRED_THRESHOLDS = [
+  ...Array.from({ length: 17 }, (_, i) => round(0.05 * (i + 1), 2)),
+  ...Array.from({ length: 14 }, (_, i) => round(0.86 + 0.01 * i, 2)),
+];
 /** A wrong `is_user` is worse than an unknown speaker: the recommended threshold keeps false accepts at or below this. */
 const MAX_FALSE_ACCEPT_RATE = 0.01;
 
@@ -53,11 +66,15 @@ it("speaker embedding: real-time factor and speaker-ID accuracy", async () => {
     const enroll = await synthesize(ENROLL_SENTENCES);
     const test = await synthesize(TEST_SENTENCES);
     const baseline = new BaselineSpeakerEmbedder();
-    const statsModel = await writeStatsPoolingModel({ dir: fixtureDir });
+    const models = {
+      stats: await writeStatsPoolingModel({ dir: fixtureDir }),
+      projection: await writeProjectionModel({ dir: fixtureDir, outputDim: 64 }),
+      tdnn: await writeRandomTdnnModel({ dir: fixtureDir }),
+    };
 
     const results = {
       benchmark: "speaker-embedding",
-      realTimeFactor: await measureRealTimeFactors(test, baseline, fixtureDir),
+      realTimeFactor: await measureRealTimeFactors(test, baseline, models),
       speakerId: {
         embedder: baseline.modelId,
         voices: VOICES,
@@ -66,7 +83,7 @@ it("speaker embedding: real-time factor and speaker-ID accuracy", async () => {
         ...(await speakerIdentification(baseline, enroll, test)),
       },
       // For comparison only: weight-free pooling statistics through the ONNX path (not a real speaker model).
-      speakerIdOnnxStatsPooling: await summaryOnly(await OnnxSpeakerEmbedder.load(statsModel, { intraOpNumThreads: 1 }), enroll, test),
+      speakerIdOnnxStatsPooling: await summaryOnly(await OnnxSpeakerEmbedder.load(models.stats, { intraOpNumThreads: 1 }), enroll, test),
     };
     console.log(JSON.stringify(results, null, 2));
     await mkdir(new URL("../../bench-results/", import.meta.url), { recursive: true });
@@ -93,7 +110,7 @@ function trimSilence(samples: Float32Array): Float32Array {
 
 // ---- real-time factor ----
 
-async function measureRealTimeFactors(test: Utterance[], baseline: SpeakerEmbedder, dir: string) {
+async function measureRealTimeFactors(test: Utterance[], baseline: SpeakerEmbedder, models: Record<"stats" | "projection" | "tdnn", string>) {
   // ~60 s: test sentences of two voices, back to back with 0.3 s pauses.
   const parts = test.filter((u) => u.voice === "en-us" || u.voice === "en+f3");
   const gap = new Float32Array(0.3 * SR);
@@ -106,13 +123,14 @@ async function measureRealTimeFactors(test: Utterance[], baseline: SpeakerEmbedd
 
   const time = async (work: () => Promise<unknown>) => {
     await work(); // warm-up: first-run allocations and ORT's lazy initialisation
-    const runs: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    // The fastest of five: other work on the machine only ever adds time, so the minimum is the least disturbed run.
+    let fastest = Infinity;
+    for (let i = 0; i < 5; i++) {
       const started = performance.now();
       await work();
-      runs.push((performance.now() - started) / 1000);
+      fastest = Math.min(fastest, (performance.now() - started) / 1000);
     }
-    return round(runs.sort((a, b) => a - b)[1]! / audioS, 5); // median of three
+    return round(fastest / audioS, 5);
   };
   const rtf = async (embedder: SpeakerEmbedder) => ({
     whole60s: await time(() => embedder.embed(audio)),
@@ -129,19 +147,16 @@ async function measureRealTimeFactors(test: Utterance[], baseline: SpeakerEmbedd
       await embedder.release();
     }
   };
-  const stats = await writeStatsPoolingModel({ dir });
-  const projection = await writeProjectionModel({ dir, outputDim: 64 });
-  const tdnn = await writeRandomTdnnModel({ dir });
   return {
     audioSeconds: round(audioS, 1),
     baseline: await rtf(baseline),
     fbankOnly: await time(async () => fbank(audio, SR)),
-    onnxStatsPooling: { threads1: await onnx(stats, 1), threads2: await onnx(stats, 2) },
-    onnxProjection64: { threads1: await onnx(projection, 1), threads2: await onnx(projection, 2) },
+    onnxStatsPooling: { threads1: await onnx(models.stats, 1), threads2: await onnx(models.stats, 2) },
+    onnxProjection64: { threads1: await onnx(models.projection, 1), threads2: await onnx(models.projection, 2) },
     onnxRandomTdnn: {
       note: "random weights, ~3.9 M parameters (ECAPA-C512 ~6 M): timing only",
-      threads1: await onnx(tdnn, 1),
-      threads2: await onnx(tdnn, 2),
+      threads1: await onnx(models.tdnn, 1),
+      threads2: await onnx(models.tdnn, 2),
     },
   };
 }
@@ -176,15 +191,31 @@ interface Outcome {
 }
 
 /**
+ * How embeddings are compared. "raw" is what matching.ts does today. "centred" subtracts a background mean (here the
+ * mean of the enrolled profiles, standing in for a fixed mean of many voices that would ship with the code) from the
+ * profiles and the test embedding before matchSpeakers: an experiment, to see what the raw comparison costs.
+ */
+type Comparison = "raw" | "centred";
+
+/**
  * One trial per test utterance and held-out voice: with voice h unenrolled, every other voice's test utterances are
  * genuine trials and h's are impostor trials. Decisions are matchSpeakers' on that single speaker.
  */
-function outcomeAt(threshold: number, enroll: Embedded[], test: Embedded[]): Outcome {
+function outcomeAt(threshold: number, enroll: Embedded[], test: Embedded[], comparison: Comparison): Outcome {
   const outcome: Outcome = { genuine: 0, correct: 0, wrongProfile: 0, rejected: 0, impostor: 0, impostorAccepted: 0 };
   for (const heldOut of VOICES) {
-    const profiles = enrolledProfiles(enroll, VOICES.filter((v) => v !== heldOut));
+    let profiles = enrolledProfiles(enroll, VOICES.filter((v) => v !== heldOut));
+    let prepare = (e: Float32Array) => e;
+    if (comparison === "centred") {
+      const background = meanEmbedding(profiles.map((p) => p.embedding))!;
+      prepare = (e) => {
+        const norm = Math.hypot(...e);
+        return e.map((v, i) => v / norm - background[i]!);
+      };
+      profiles = profiles.map((p) => ({ ...p, embedding: prepare(p.embedding) }));
+    }
     for (const t of test) {
-      const match = matchSpeakers(new Map([["SPEAKER_00", t.embedding]]), profiles, threshold).get("SPEAKER_00");
+      const match = matchSpeakers(new Map([["SPEAKER_00", prepare(t.embedding)]]), profiles, threshold).get("SPEAKER_00");
       if (t.voice === heldOut) {
         outcome.impostor++;
         if (match) outcome.impostorAccepted++;
@@ -210,19 +241,25 @@ function rates(threshold: number, o: Outcome) {
   };
 }
 
-async function speakerIdentification(embedder: SpeakerEmbedder, enrollAudio: Utterance[], testAudio: Utterance[]) {
-  const enroll = await embedAll(embedder, enrollAudio);
-  const test = await embedAll(embedder, testAudio);
-  const sweep = THRESHOLDS.map((t) => rates(t, outcomeAt(t, enroll, test)));
+/** The sweep, and the threshold with the best accuracy among those with few false accepts (ties: the higher, safer one). */
+function thresholdSweep(thresholds: number[], enroll: Embedded[], test: Embedded[], comparison: Comparison) {
+  const sweep = thresholds.map((t) => rates(t, outcomeAt(t, enroll, test, comparison)));
   const allowed = sweep.filter((r) => r.falseAcceptRate <= MAX_FALSE_ACCEPT_RATE);
-  // Best accuracy among thresholds with few false accepts; ties go to the higher (safer) threshold.
   const recommended = allowed.length
     ? allowed.reduce((best, r) => (r.accuracy > best.accuracy || (r.accuracy === best.accuracy && r.threshold > best.threshold) ? r : best))
     : sweep.reduce((best, r) => (r.falseAcceptRate < best.falseAcceptRate ? r : best));
+  return { sweep, recommended, feasible: allowed.length > 0 };
+}
+
+async function speakerIdentification(embedder: SpeakerEmbedder, enrollAudio: Utterance[], testAudio: Utterance[]) {
+  const enroll = await embedAll(embedder, enrollAudio);
+  const test = await embedAll(embedder, testAudio);
+  const { sweep, recommended, feasible } = thresholdSweep(THRESHOLDS, enroll, test, "raw");
   const similarity = similarityAnalysis(enroll, test);
+  const centred = thresholdSweep(CENTRED_THRESHOLDS, enroll, test, "centred");
   return {
     protocol: "each voice held out once as the unenrolled impostor, the others enrolled; one trial per test utterance",
-    trialsAtRecommendedThreshold: outcomeAt(recommended.threshold, enroll, test),
+    trialsAtRecommendedThreshold: outcomeAt(recommended.threshold, enroll, test, "raw"),
     definitions: {
       accuracy: "genuine trials whose top match is the right voice and above the threshold",
       falseAcceptRate: "(genuine trials matched to a wrong voice + impostor trials matched to any voice) / all trials",
@@ -233,7 +270,12 @@ async function speakerIdentification(embedder: SpeakerEmbedder, enrollAudio: Utt
     atRecommendedThreshold: recommended,
     sweep,
     ...similarity,
-    notes: notesFrom(similarity, recommended, allowed.length > 0),
+    experimentCentred: {
+      what: "matchSpeakers on embeddings minus a background mean (the enrolled profiles' mean); not what matching.ts does",
+      bestThresholdUnderMaxFalseAcceptRate: centred.recommended,
+      sweep: centred.sweep,
+    },
+    notes: notesFrom(similarity, recommended, feasible, centred.recommended),
   };
 }
 
@@ -269,7 +311,9 @@ function similarityAnalysis(enroll: Embedded[], test: Embedded[]) {
   };
 }
 
-function notesFrom(similarity: ReturnType<typeof similarityAnalysis>, recommended: ReturnType<typeof rates>, feasible: boolean): string[] {
+type Rates = ReturnType<typeof rates>;
+
+function notesFrom(similarity: ReturnType<typeof similarityAnalysis>, recommended: Rates, feasible: boolean, centred: Rates): string[] {
   const notes = [
     "Synthetic espeak voices (deterministic formant synthesis), not people: real speakers vary far more between utterances.",
     `Raw (uncentred) cosines: same voice ${similarity.cosine.sameVoice.mean} mean (min ${similarity.cosine.sameVoice.min}), ` +
@@ -286,6 +330,11 @@ function notesFrom(similarity: ReturnType<typeof similarityAnalysis>, recommende
   notes.push(
     `At ${recommended.threshold}: accuracy ${recommended.accuracy}, false accepts ${recommended.falseAcceptRate}, ` +
       `false rejects ${recommended.falseRejectRate}. Unmatched speakers stay unknown, which is the safe failure.`,
+    "These voices never vary between takes; real people do, so their same-speaker cosines will be lower and a threshold this " +
+      "close to 1 will leave most real users unrecognised. The baseline is fit for diarization, not for is_user decisions: " +
+      "use a real model (SPEAKER_MODEL_PATH) and re-run this bench for its threshold.",
+    `Centred on a background mean instead (experiment), the best threshold under the same false-accept limit is ${centred.threshold}: ` +
+      `accuracy ${centred.accuracy}, false accepts ${centred.falseAcceptRate}, false rejects ${centred.falseRejectRate}.`,
   );
   return notes;
 }

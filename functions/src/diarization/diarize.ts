@@ -8,24 +8,22 @@ import type { SpeakerEmbedder } from "../speaker/types.js";
 import { centerEmbeddings, clusterEmbeddings, silhouetteScore } from "./cluster.js";
 
 export const DIARIZATION_SAMPLE_RATE = 16_000;
-/** Centred cosine similarity above which two clusters are one speaker (tuned on espeak voices: a weak default). */
-export const DEFAULT_SPEAKER_THRESHOLD = 0.3;
 /** VAD regions longer than this are split, so a speaker change without a pause inside one region is still caught. */
 const MAX_WINDOW_S = 3;
 /**
- * Centring has a blind spot: one speaker's segments minus their own mean point in random directions, so a threshold
- * finds several "speakers" in a monologue. A threshold result is therefore kept only when the best two-way split is
- * clearly separated. Silhouettes of that split on espeak voices: one voice 0.30–0.44, two distinct voices 0.73–0.88.
+ * Silhouette a clustering needs to count as several speakers. Measured on espeak voices for the best two-way split:
+ * one voice 0.30–0.44, two distinct voices 0.73–0.88.
  */
-const MIN_TWO_SPEAKER_SILHOUETTE = 0.6;
+const MIN_SPEAKER_SILHOUETTE = 0.6;
 /** Pauses up to this long between two turns of the same speaker are bridged into one turn. */
 const MAX_MERGE_GAP_S = 1;
 
 export interface DiarizeOptions {
   vad: { detect(samples: Float32Array): Promise<SpeechRegion[]> };
   embedder: SpeakerEmbedder;
-  /** When known, exactly this many speakers are formed (the threshold cannot estimate the count for similar voices). */
+  /** When known, exactly this many speakers are formed. */
   numSpeakers?: number;
+  /** Cluster by a centred-cosine threshold instead of choosing the count by silhouette. */
   threshold?: number;
 }
 
@@ -53,12 +51,24 @@ export async function diarize(samples: Float32Array, sampleRate: number, options
   return turns;
 }
 
+/** Most speakers considered when the count is not given. */
+const MAX_SPEAKERS = 8;
+
+/**
+ * With a known count, exactly that many clusters. Otherwise the count whose clustering is best separated
+ * (highest silhouette, k = 2…8); if even that is not clearly separated, one speaker (centring makes a monologue's
+ * windows point in random directions, which no threshold tells apart from several speakers).
+ */
 function clusterSegments(centered: Float32Array[], options: DiarizeOptions): number[] {
   if (options.numSpeakers !== undefined) return clusterEmbeddings(centered, { numClusters: options.numSpeakers });
-  const labels = clusterEmbeddings(centered, { threshold: options.threshold ?? DEFAULT_SPEAKER_THRESHOLD });
-  if (labels.every((l) => l === 0)) return labels;
-  const separation = silhouetteScore(centered, clusterEmbeddings(centered, { numClusters: 2 }));
-  return separation >= MIN_TWO_SPEAKER_SILHOUETTE ? labels : labels.map(() => 0);
+  if (options.threshold !== undefined) return clusterEmbeddings(centered, { threshold: options.threshold });
+  let best = { score: -Infinity, labels: centered.map(() => 0) };
+  for (let k = 2; k <= Math.min(MAX_SPEAKERS, centered.length - 1); k++) {
+    const labels = clusterEmbeddings(centered, { numClusters: k });
+    const score = silhouetteScore(centered, labels);
+    if (score > best.score) best = { score, labels };
+  }
+  return best.score >= MIN_SPEAKER_SILHOUETTE ? best.labels : centered.map(() => 0);
 }
 
 /** Index (from `candidates`) of the window closest in time to window `i`; -1 when there are none. */

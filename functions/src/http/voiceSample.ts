@@ -37,8 +37,8 @@ export async function readVoiceSample(req: Request, embedder: SpeakerEmbedder): 
 
   const dir = await mkdtemp(join(tmpdir(), "voice-sample-"));
   try {
-    const input = join(dir, `sample.${format.ext}`);
-    const wav = join(dir, "sample.wav");
+    const input = join(dir, `upload.${format.ext}`);
+    const wav = join(dir, "normalized.wav");
     await writeFile(input, upload.chunks);
     let durationS: number;
     try {

@@ -15,12 +15,12 @@ import { decodeWavSamples, encodeWavSamples } from "../../src/audio/pcm.js";
 const SAMPLE_RATE = 16_000;
 
 /** Speaks `text` with an espeak-ng voice; returns a 16 kHz mono 16-bit WAV. `wordsPerMinute` is espeak's -s (default 175). */
-export async function speak(text: string, voice: string, opts: { wordsPerMinute?: number } = {}): Promise<Buffer> {
+export async function speak(text: string, voice: string, opts: { wordsPerMinute?: number; pitch?: number } = {}): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), "speech-"));
   try {
     const raw = join(dir, "espeak.wav");
     const out = join(dir, "16k.wav");
-    await promisify(execFile)("espeak-ng", ["-v", voice, "-s", String(opts.wordsPerMinute ?? 175), "-w", raw, text]);
+    await promisify(execFile)("espeak-ng", ["-v", voice, "-s", String(opts.wordsPerMinute ?? 175), "-p", String(opts.pitch ?? 50), "-w", raw, text]);
     await runFfmpeg(["-i", raw, "-ac", "1", "-ar", String(SAMPLE_RATE), "-c:a", "pcm_s16le", "-fflags", "+bitexact", "-y", out]);
     return await readFile(out);
   } finally {
@@ -45,10 +45,10 @@ export interface ConversationTurn {
 
 /** Utterances one after another, with `gapS` of silence before, between and after them. */
 export async function makeConversation(
-  turns: { voice: string; text: string }[],
+  turns: { voice: string; text: string; pitch?: number }[],
   { gapS }: { gapS: number },
 ): Promise<{ wav: Buffer; turns: ConversationTurn[] }> {
-  const utterances = await Promise.all(turns.map(async (t) => trimSilence(decodeWavSamples(await speak(t.text, t.voice)).samples)));
+  const utterances = await Promise.all(turns.map(async (t) => trimSilence(decodeWavSamples(await speak(t.text, t.voice, { pitch: t.pitch })).samples)));
   const gap = Math.round(gapS * SAMPLE_RATE);
   const total = utterances.reduce((n, u) => n + u.length + gap, gap);
   const samples = new Float32Array(total);
