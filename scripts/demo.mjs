@@ -31,8 +31,8 @@ const jobUrl = new URL(res.headers.get("location"), res.url);
 say(`200 OK — postprocessing ${JSON.stringify(body.postprocessing)}`);
 say(`job: ${jobUrl}`);
 
-// The pipeline currently ends after transcription; later stages are not built yet.
-const WAITING_FOR_NEXT_STAGE = new Set(["awaiting_segmentation"]);
+// The pipeline currently ends after speaker identification; re-extraction (reprocess) is not built yet.
+const WAITING_FOR_NEXT_STAGE = new Set(["awaiting_reprocess"]);
 const started = Date.now();
 let last = "";
 let job;
@@ -76,6 +76,11 @@ if (job.status === "failed" || job.status === "canceled") {
   say(`job ended ${job.status}: ${job.fail_reason}`);
   process.exit(1);
 }
+say(`memory now has ${after.transcript_segments.length} segment(s) (transcript version ${after.transcript_version}):`);
+for (const s of after.transcript_segments) {
+  const who = s.is_user ? "you" : s.person_id ? `person ${s.person_id}` : "unknown";
+  say(`  [${s.start.toFixed(1)}–${s.end.toFixed(1)}s ${s.speaker} · ${who}] ${s.text}`);
+}
 say(WAITING_FOR_NEXT_STAGE.has(job.phase)
-  ? "transcribed; the job now waits for the segmentation stage (not built yet), so it stays in_progress."
+  ? "segments saved; the job now waits for the reprocess stage (not built yet), so it stays in_progress."
   : `job ${job.status}`);

@@ -26,10 +26,11 @@ await db.doc(`users/${DEMO_USER.uid}/memories/${DEMO_MEMORY_ID}`).set({
     action_items: [],
     events: [],
   },
+  // What live transcription caught (it misses words; the full upload is transcribed again).
   transcript_segments: [
-    segment("and so my fellow americans", 0.3, 3.1),
-    segment("ask not what your country can do for you", 3.3, 7.2),
-    segment("ask what you can do for your country", 7.6, 10.6),
+    segment("my fellow americans", 0.3, 3.1),
+    segment("ask not what your country", 3.3, 7.2),
+    segment("what you can do", 7.6, 10.6),
   ],
   geolocation: null,
   photos: [],

@@ -1,6 +1,6 @@
 /** Firestore data → the JSON shapes the app parses (Timestamps become ISO-8601 strings). */
 import { Timestamp } from "firebase-admin/firestore";
-import type { Postprocessing } from "../model.js";
+import { STAGE_NAMES, type Postprocessing } from "../model.js";
 
 export function toJsonValue(value: unknown): unknown {
   if (value instanceof Timestamp) return value.toDate().toISOString();
@@ -60,7 +60,10 @@ export function toJobView(memoryId: string, pp: Postprocessing): Record<string, 
       kept_in_recordings: Boolean(pp.audio?.recording_object),
     },
     stages: Object.fromEntries(
-      Object.entries(pp.stages ?? {}).map(([name, s]) => [name, { state: s.state, attempts: s.attempts, last_error: s.last_error }]),
+      STAGE_NAMES.flatMap((name) => {
+        const s = pp.stages?.[name];
+        return s ? [[name, { state: s.state, attempts: s.attempts, last_error: s.last_error }]] : [];
+      }),
     ),
   }) as Record<string, unknown>;
 }
