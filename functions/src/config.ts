@@ -90,7 +90,7 @@ export const SPEAKER_MODEL_PATH = defineString("SPEAKER_MODEL_PATH", {
 });
 export const SPEAKER_MATCH_THRESHOLD = defineString("SPEAKER_MATCH_THRESHOLD", {
   description: "Cosine similarity above which a speaker is taken to be an enrolled profile; calibrate per model (README).",
-  default: "0.9",
+  default: "0.995",
 });
 
 export interface Config {

@@ -22,9 +22,9 @@ const MAX_WINDOW_SAMPLES = 10 * SAMPLE_RATE;
 /** Kaldi-trained models (wespeaker's `normalize_samples=0`) expect samples in int16 range, not [-1, 1]. */
 const INT16_SCALE = 32768;
 /**
- * bench/speaker.bench.ts on 2 cores: a ~4 M-parameter model runs 1.4x faster with 2 intra-op threads than with 1; tiny
- * models do not care. More threads than cores only contend (the pipeline's stage functions run with cpu: 1), so: up
- * to 2, never more than the machine has.
+ * bench/speaker.bench.ts on an idle 2-core machine: a ~4 M-parameter model runs 1.4x faster with 2 intra-op threads
+ * than with 1 (RTF 0.008 vs 0.0115); tiny models do not care. With the other core busy, 2 threads were 1.4x slower, so
+ * never more threads than cores: 2 by default, 1 on a single core (pass 1 where the function has cpu: 1).
  */
 const DEFAULT_INTRA_OP_THREADS = Math.min(2, availableParallelism());
 
