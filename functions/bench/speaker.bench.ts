@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { it } from "vitest";
-import { decodeWavSamples } from "../src/audio/pcm.js";
+import { concatSamples, decodeWavSamples } from "../src/audio/pcm.js";
 import { BaselineSpeakerEmbedder } from "../src/speaker/baselineEmbedder.js";
 import { fbank } from "../src/speaker/features.js";
 import { type VoiceProfile, matchSpeakers, meanEmbedding } from "../src/speaker/matching.js";
@@ -116,7 +116,7 @@ async function measureRealTimeFactors(test: Utterance[], baseline: SpeakerEmbedd
   const gap = new Float32Array(0.3 * SR);
   const pieces: Float32Array[] = [];
   while (seconds(pieces.map((samples) => ({ samples }))) < 60) pieces.push(parts[pieces.length % parts.length]!.samples, gap);
-  const audio = concat(pieces);
+  const audio = concatSamples(pieces);
   const audioS = audio.length / SR;
   // Diarization embeds 3 s windows; identification embeds whole speaker turns. Both shapes are timed.
   const windows = Array.from({ length: Math.floor(audioS / 3) }, (_, i) => audio.subarray(i * 3 * SR, (i + 1) * 3 * SR));
@@ -379,15 +379,6 @@ function range(values: number[]) {
   return { min: round(Math.min(...values), 2), max: round(Math.max(...values), 2) };
 }
 
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function round(x: number, digits: number): number {
   return Number(x.toFixed(digits));

@@ -60,3 +60,14 @@ export function sliceSamples(samples: Float32Array, sampleRate: number, startS: 
   const to = Math.max(from, Math.min(samples.length, Math.round(endS * sampleRate)));
   return samples.subarray(from, to);
 }
+
+/** Pieces of audio one after another (e.g. a speaker's segments, pooled). */
+export function concatSamples(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Request } from "express";
 import { HttpError, PipelineError } from "../errors.js";
 import { normalizeToWav16kMono } from "../audio/normalize.js";
-import { readWavSamples, sliceSamples } from "../audio/pcm.js";
+import { concatSamples, readWavSamples, sliceSamples } from "../audio/pcm.js";
 import { sniffAudioFormat, SUPPORTED_FORMATS_TEXT, type AudioFormat } from "../audio/sniff.js";
 import { sharedVad } from "../providers/transcriber/local.js";
 import type { SpeakerEmbedder } from "../speaker/types.js";
@@ -53,7 +53,7 @@ export async function readVoiceSample(req: Request, embedder: SpeakerEmbedder): 
     const { samples, sampleRate } = await readWavSamples(wav);
     const regions = await (await sharedVad()).detect(samples);
     const speechSeconds = regions.reduce((s, r) => s + (r.end - r.start), 0);
-    const speech = concat(regions.map((r) => sliceSamples(samples, sampleRate, r.start, r.end)));
+    const speech = concatSamples(regions.map((r) => sliceSamples(samples, sampleRate, r.start, r.end)));
     const embedding = speechSeconds >= SAMPLE_MIN_SPEECH_SECONDS ? await embedder.embed(speech) : null;
     if (!embedding) throw new HttpError(422, "no_speech", `The voice sample has ${speechSeconds.toFixed(1)} s of speech; at least ${SAMPLE_MIN_SPEECH_SECONDS} s are needed.`);
     return { embedding, modelId: embedder.modelId, durationS, speechSeconds, format, chunks: upload.chunks };
@@ -62,12 +62,3 @@ export async function readVoiceSample(req: Request, embedder: SpeakerEmbedder): 
   }
 }
 
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

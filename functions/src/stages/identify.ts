@@ -13,17 +13,16 @@ import { permanent } from "../errors.js";
 import { bucket, db } from "../firebase.js";
 import * as logs from "../logs.js";
 import type { JobMessage, Postprocessing, StageName, TranscriptSegment } from "../model.js";
-import { readWavSamples, sliceSamples } from "../audio/pcm.js";
+import { concatSamples, readWavSamples, sliceSamples } from "../audio/pcm.js";
 import { createSpeakerEmbedder } from "../speaker/createEmbedder.js";
 import { matchSpeakers, type SpeakerMatch } from "../speaker/matching.js";
 import type { SpeakerEmbedder } from "../speaker/types.js";
 import { loadJobJson } from "../store/jobJson.js";
 import { memoryPath } from "../store/paths.js";
 import { loadVoiceProfiles } from "../store/profiles.js";
-import { claimStage, completeStage, type JobRef } from "../store/stages.js";
+import { completeStage, type JobRef } from "../store/stages.js";
 import { handOff } from "./handOff.js";
-import type { StageDeps } from "./segment.js";
-import { handleStageFailure } from "./stageFailure.js";
+import { runStage, type StageDeps } from "./runStage.js";
 
 const STAGE = "identify" as const;
 /** Shorter segments say little about a voice and are mostly overlaps, back-channels and mis-cut words. */
@@ -45,13 +44,7 @@ export async function embedSpeakers(
   }
   const embeddings = new Map<string, Float32Array>();
   for (const [speaker, pieces] of bySpeaker) {
-    const pooled = new Float32Array(pieces.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of pieces) {
-      pooled.set(p, at);
-      at += p.length;
-    }
-    const embedding = await embedder.embed(pooled);
+    const embedding = await embedder.embed(concatSamples(pieces));
     if (embedding) embeddings.set(speaker, embedding);
   }
   return embeddings;
@@ -64,71 +57,70 @@ export function applyMatches(segments: TranscriptSegment[], matches: Map<string,
   });
 }
 
+const nextStages = (pp: Postprocessing | undefined): StageName[] => (pp?.emotional_feedback ? ["reprocess", "emotion"] : ["reprocess"]);
+const topicsFor = (stages: StageName[]) => stages.map((s) => TOPICS[s as keyof typeof TOPICS]);
+
 export async function identify(message: JobMessage, deps: StageDeps): Promise<void> {
   const job: JobRef = message;
-  const ctx = { ...job, stage: STAGE, eventId: deps.eventId };
-  const idempotencyKey = `event:${deps.eventId}`;
   const { config } = deps;
-  const claim = await claimStage(job, STAGE, {
-    idempotencyKey, now: deps.now(), leaseMs: config.stageLeaseMs, maxAttempts: config.stageMaxAttempts, phase: "identifying_speakers",
-  });
-  const { decision } = claim;
-  const pp = claim.memory?.postprocessing as Postprocessing | undefined;
-  const nextStages: StageName[] = pp?.emotional_feedback ? ["reprocess", "emotion"] : ["reprocess"];
-  const handOffAll = () => handOff(job, STAGE, nextStages.map((s) => TOPICS[s as keyof typeof TOPICS]), ctx);
-  if (decision.kind === "skip") return logs.stageSkipped(ctx, decision.reason);
-  if (decision.kind === "exhausted") return logs.jobFailed(ctx, `${STAGE} exhausted ${decision.attempts} attempts`);
-  if (decision.kind === "republish") return handOffAll();
+  await runStage(
+    {
+      job, stage: STAGE, idempotencyKey: `event:${deps.eventId}`, phase: "identifying_speakers", deps,
+      nextTopics: (memory) => topicsFor(nextStages(memory.postprocessing)),
+    },
+    async ({ memory, idempotencyKey, log, startedMs }) => {
+      const pp = memory.postprocessing as Postprocessing;
+      if (!pp.segments || !pp.audio.normalized_object) throw permanent("no_segments", "The job has no segments to identify.");
+      const segments = await loadJobJson<TranscriptSegment[]>(config.postprocessingBucket, pp.segments.object);
+      const { samples, sampleRate } = await downloadSamples(config.postprocessingBucket, pp.audio.normalized_object);
+      const embedder = await createSpeakerEmbedder(config.speakerModelPath);
+      const [speakers, profiles] = await Promise.all([
+        embedSpeakers(segments, samples, sampleRate, embedder),
+        loadVoiceProfiles(job.uid, embedder.modelId),
+      ]);
+      const matches = matchSpeakers(speakers, profiles, config.speakerMatchThreshold);
+      const named = applyMatches(segments, matches);
 
-  logs.stageStarted(ctx, decision.attempt);
-  const startedMs = Date.now();
+      const memoryRef = db().doc(memoryPath(job.uid, job.memoryId));
+      const next = nextStages(pp);
+      const completed = await completeStage(job, STAGE, {
+        idempotencyKey, now: deps.now(), phase: "awaiting_reprocess", next,
+        patch: {
+          transcript_segments: named,
+          "postprocessing.speakers": Object.fromEntries([...matches].map(([label, m]) => [label, m ? { kind: m.kind, id: m.profileId, similarity: m.similarity } : null])),
+        },
+        // Inside the same transaction: keep the transcript being replaced (and the new one) as versions.
+        also: (tx, snap) => {
+          const now = deps.now().toISOString();
+          let version = Number(snap.get("transcript_version") ?? 0);
+          const existing = (snap.get("transcript_segments") ?? []) as TranscriptSegment[];
+          if (version === 0 && existing.length) {
+            version = 1;
+            tx.set(memoryRef.collection("transcripts").doc("1"), { version, source: "streaming", job_id: null, segments: existing, created_at: now });
+          }
+          version += 1;
+          tx.set(memoryRef.collection("transcripts").doc(String(version)), {
+            version, source: pp.transcript?.model ?? "unknown", job_id: job.jobId, segments: named, created_at: now,
+          });
+          return { transcript_version: version };
+        },
+      });
+      if (!completed) return logs.stageSkipped(log, "lost_lease");
+      logs.stageDone(log, Date.now() - startedMs, {
+        speakers: speakers.size, profiles: profiles.length, matched: [...matches.values()].filter(Boolean).length, embedder: embedder.modelId,
+      });
+      await handOff(job, STAGE, topicsFor(next), log);
+    },
+  );
+}
+
+/** The job's normalized audio as samples (downloaded to a temporary file, removed again). */
+async function downloadSamples(bucketName: string, name: string) {
   const dir = await mkdtemp(join(tmpdir(), "identify-"));
   try {
-    if (!pp?.segments || !pp.audio.normalized_object) throw permanent("no_segments", "The job has no segments to identify.");
-    const segments = await loadJobJson<TranscriptSegment[]>(config.postprocessingBucket, pp.segments.object);
     const wavPath = join(dir, "audio.wav");
-    await bucket(config.postprocessingBucket).file(pp.audio.normalized_object).download({ destination: wavPath });
-    const { samples, sampleRate } = await readWavSamples(wavPath);
-    const embedder = await createSpeakerEmbedder(config.speakerModelPath);
-    const [speakers, profiles] = await Promise.all([
-      embedSpeakers(segments, samples, sampleRate, embedder),
-      loadVoiceProfiles(job.uid, embedder.modelId),
-    ]);
-    const matches = matchSpeakers(speakers, profiles, config.speakerMatchThreshold);
-    const named = applyMatches(segments, matches);
-
-    const memoryRef = db().doc(memoryPath(job.uid, job.memoryId));
-    const completed = await completeStage(job, STAGE, {
-      idempotencyKey, now: deps.now(), phase: "awaiting_reprocess", next: nextStages,
-      patch: {
-        transcript_segments: named,
-        "postprocessing.speakers": Object.fromEntries([...matches].map(([label, m]) => [label, m ? { kind: m.kind, id: m.profileId, similarity: m.similarity } : null])),
-      },
-      // Inside the same transaction: keep the transcript being replaced (and the new one) as versions.
-      also: (tx, snap) => {
-        const now = deps.now().toISOString();
-        let version = Number(snap.get("transcript_version") ?? 0);
-        const existing = (snap.get("transcript_segments") ?? []) as TranscriptSegment[];
-        if (version === 0 && existing.length) {
-          version = 1;
-          tx.set(memoryRef.collection("transcripts").doc("1"), { version, source: "streaming", job_id: null, segments: existing, created_at: now });
-        }
-        version += 1;
-        tx.set(memoryRef.collection("transcripts").doc(String(version)), {
-          version, source: pp.transcript?.model ?? "unknown", job_id: job.jobId, segments: named, created_at: now,
-        });
-        return { transcript_version: version };
-      },
-    });
-    if (!completed) return logs.stageSkipped(ctx, "lost_lease");
-    logs.stageDone(ctx, Date.now() - startedMs, {
-      speakers: speakers.size, profiles: profiles.length, matched: [...matches.values()].filter(Boolean).length, embedder: embedder.modelId,
-    });
-    await handOffAll();
-  } catch (err) {
-    await handleStageFailure(err, {
-      job, stage: STAGE, idempotencyKey, now: deps.now(), eventTime: deps.eventTime, maxEventAgeMs: deps.maxEventAgeMs, log: ctx, startedMs,
-    });
+    await bucket(bucketName).file(name).download({ destination: wavPath });
+    return await readWavSamples(wavPath);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -15,9 +15,9 @@ import { uploadMetadataSchema, type TranscriptSegment } from "../model.js";
 import { normalizeToWav16kMono } from "../audio/normalize.js";
 import { SNIFF_BYTES, sniffAudioFormat, SUPPORTED_FORMATS_TEXT } from "../audio/sniff.js";
 import { normalizedObjectName, userPath } from "../store/paths.js";
-import { claimStage, completeStage, endJob, type JobRef } from "../store/stages.js";
+import { completeStage, endJob, type JobRef } from "../store/stages.js";
 import { handOff } from "./handOff.js";
-import { handleStageFailure } from "./stageFailure.js";
+import { runStage, type StageDeps } from "./runStage.js";
 
 const STAGE = "prepare_audio" as const;
 
@@ -29,14 +29,7 @@ export interface FinalizedObject {
   metadata?: Record<string, string> | null;
 }
 
-export interface PrepareAudioDeps {
-  config: Config;
-  now: () => Date;
-  eventId: string;
-  /** When the event was first emitted; events older than maxEventAgeMs are not retried again. */
-  eventTime: Date;
-  maxEventAgeMs: number;
-}
+export type PrepareAudioDeps = StageDeps;
 
 /** Span of the memory's existing transcript (seconds), 0 when it has none. */
 export function transcriptSpanSeconds(segments: Partial<TranscriptSegment>[] | undefined): number {
@@ -61,45 +54,34 @@ export async function prepareAudio(object: FinalizedObject, deps: PrepareAudioDe
   if (!meta.success) return logs.objectIgnored({ eventId: deps.eventId }, "no_job_metadata", object.name);
 
   const job: JobRef = { uid: meta.data.uid, memoryId: meta.data.memoryId, jobId: meta.data.jobId };
-  const ctx = { ...job, stage: STAGE, eventId: deps.eventId };
-  const idempotencyKey = `${object.bucket}/${object.name}#${object.generation ?? "0"}`;
-  const claim = await claimStage(job, STAGE, {
-    idempotencyKey, now: deps.now(), leaseMs: config.stageLeaseMs, maxAttempts: config.stageMaxAttempts, phase: "preparing_audio",
-  });
-  const { decision } = claim;
-  if (decision.kind === "skip") return logs.stageSkipped(ctx, decision.reason);
-  if (decision.kind === "exhausted") return logs.jobFailed(ctx, `${STAGE} exhausted ${decision.attempts} attempts`);
-  if (decision.kind === "republish") return handOff(job, STAGE, TOPICS.transcribe, ctx);
-
-  logs.stageStarted(ctx, decision.attempt);
-  const started = Date.now();
-  try {
-    const outcome = await prepare(object, job, claim.memory, meta.data.uploadedVia, config);
-    if (outcome.kind === "too_short") {
-      const reason = `audio_too_short: ${outcome.durationS.toFixed(1)} s of audio is shorter than the ${outcome.minimumS.toFixed(1)} s this memory needs`;
-      await endJob(job, STAGE, "canceled", reason, deps.now());
-      logs.jobCanceled(ctx, reason);
-      return;
-    }
-    const completed = await completeStage(job, STAGE, {
-      idempotencyKey, now: deps.now(), phase: "awaiting_transcription", next: "transcribe",
-      patch: {
-        "postprocessing.audio.normalized_object": outcome.normalizedObject,
-        "postprocessing.audio.duration_s": outcome.durationS,
-        "postprocessing.audio.recording_object": outcome.recordingObject,
-        "postprocessing.audio.size_bytes": outcome.sizeBytes,
-      },
-    });
-    if (!completed) return logs.stageSkipped(ctx, "lost_lease");
-    logs.stageDone(ctx, Date.now() - started, { durationS: outcome.durationS });
-    await handOff(job, STAGE, TOPICS.transcribe, ctx);
-  } catch (err) {
-    const code = await handleStageFailure(err, {
-      job, stage: STAGE, idempotencyKey, now: deps.now(), eventTime: deps.eventTime, maxEventAgeMs: deps.maxEventAgeMs, log: ctx, startedMs: started,
-    });
-    // Something that is not audio is not kept, even for the retention period.
-    if (code === "unsupported_media_type") await bucket(object.bucket).file(object.name).delete({ ignoreNotFound: true });
-  }
+  const failure = await runStage(
+    {
+      job, stage: STAGE, idempotencyKey: `${object.bucket}/${object.name}#${object.generation ?? "0"}`, phase: "preparing_audio",
+      nextTopics: () => [TOPICS.transcribe], deps,
+    },
+    async ({ memory, idempotencyKey, log, startedMs }) => {
+      const outcome = await prepare(object, job, memory, meta.data.uploadedVia, config);
+      if (outcome.kind === "too_short") {
+        const reason = `audio_too_short: ${outcome.durationS.toFixed(1)} s of audio is shorter than the ${outcome.minimumS.toFixed(1)} s this memory needs`;
+        await endJob(job, STAGE, "canceled", reason, deps.now());
+        return logs.jobCanceled(log, reason);
+      }
+      const completed = await completeStage(job, STAGE, {
+        idempotencyKey, now: deps.now(), phase: "awaiting_transcription", next: "transcribe",
+        patch: {
+          "postprocessing.audio.normalized_object": outcome.normalizedObject,
+          "postprocessing.audio.duration_s": outcome.durationS,
+          "postprocessing.audio.recording_object": outcome.recordingObject,
+          "postprocessing.audio.size_bytes": outcome.sizeBytes,
+        },
+      });
+      if (!completed) return logs.stageSkipped(log, "lost_lease");
+      logs.stageDone(log, Date.now() - startedMs, { durationS: outcome.durationS });
+      await handOff(job, STAGE, TOPICS.transcribe, log);
+    },
+  );
+  // Something that is not audio is not kept, even for the retention period.
+  if (failure === "unsupported_media_type") await bucket(object.bucket).file(object.name).delete({ ignoreNotFound: true });
 }
 
 type PrepareOutcome =

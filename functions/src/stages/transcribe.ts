@@ -21,20 +21,14 @@ import { detectSpeech, labelSpeakers, LOCAL_MODEL, localTranscriberAvailable, tr
 import { sha256Hex } from "../http/falWebhook.js";
 import { readUrlFor } from "../store/objects.js";
 import { publishJobMessage } from "../store/publish.js";
-import { claimStage, updateStage, type JobRef } from "../store/stages.js";
+import { updateStage, type JobRef } from "../store/stages.js";
 import { chunkWordsObjectName, loadTranscriptJson, saveTranscriptJson } from "../store/transcripts.js";
 import { finishTranscription } from "./finishTranscription.js";
-import { handOff } from "./handOff.js";
-import { handleStageFailure } from "./stageFailure.js";
+import { runStage, type StageDeps } from "./runStage.js";
 
 const STAGE = "transcribe" as const;
 
-export interface TranscribeDeps {
-  config: Config;
-  now: () => Date;
-  eventId: string;
-  eventTime: Date;
-  maxEventAgeMs: number;
+export interface TranscribeDeps extends StageDeps {
   fal: () => FalClient;
 }
 
@@ -49,31 +43,16 @@ export function chooseTranscriber(config: Pick<Config, "transcriber" | "falKey">
 
 export async function transcribe(message: JobMessage, deps: TranscribeDeps): Promise<void> {
   const job: JobRef = message;
-  const ctx = { ...job, stage: STAGE, eventId: deps.eventId };
-  const idempotencyKey = `event:${deps.eventId}`;
-  const { config } = deps;
-  const claim = await claimStage(job, STAGE, {
-    idempotencyKey, now: deps.now(), leaseMs: config.stageLeaseMs, maxAttempts: config.stageMaxAttempts, phase: "transcribing",
-  });
-  const { decision } = claim;
-  if (decision.kind === "skip") return logs.stageSkipped(ctx, decision.reason);
-  if (decision.kind === "exhausted") return logs.jobFailed(ctx, `${STAGE} exhausted ${decision.attempts} attempts`);
-  if (decision.kind === "republish") return handOff(job, STAGE, TOPICS.segment, ctx);
-
-  logs.stageStarted(ctx, decision.attempt);
-  const startedMs = Date.now();
-  try {
-    const pp = claim.memory!.postprocessing as Postprocessing;
-    const previous = pp.stages.transcribe;
-    const choice = previous?.provider ?? chooseTranscriber(config, await localTranscriberAvailable());
-    if (choice === "fal") await submitToFal(job, claim.memory!, idempotencyKey, deps, ctx);
-    else if (choice === "local") await transcribeLocally(job, pp, idempotencyKey, deps, ctx);
-    else throw permanent("no_transcriber", "No transcriber configured: set the FAL_KEY secret (the offline transcriber needs pocketsphinx, which deployed functions do not have).");
-  } catch (err) {
-    await handleStageFailure(err, {
-      job, stage: STAGE, idempotencyKey, now: deps.now(), eventTime: deps.eventTime, maxEventAgeMs: deps.maxEventAgeMs, log: ctx, startedMs,
-    });
-  }
+  await runStage(
+    { job, stage: STAGE, idempotencyKey: `event:${deps.eventId}`, phase: "transcribing", nextTopics: () => [TOPICS.segment], deps },
+    async ({ memory, idempotencyKey, log }) => {
+      const pp = memory.postprocessing as Postprocessing;
+      const choice = pp.stages.transcribe?.provider ?? chooseTranscriber(deps.config, await localTranscriberAvailable());
+      if (choice === "fal") await submitToFal(job, memory, idempotencyKey, deps, log);
+      else if (choice === "local") await transcribeLocally(job, pp, idempotencyKey, deps, log);
+      else throw permanent("no_transcriber", "No transcriber configured: set the FAL_KEY secret (the offline transcriber needs pocketsphinx, which deployed functions do not have).");
+    },
+  );
 }
 
 async function submitToFal(job: JobRef, memory: DocumentData, key: string, deps: TranscribeDeps, ctx: logs.LogContext): Promise<void> {

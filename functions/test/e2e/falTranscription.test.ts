@@ -5,8 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { generateKeyPairSync } from "node:crypto";
-import type { Message, Subscription } from "@google-cloud/pubsub";
-import { bucket, db, pubsubClient } from "../../src/firebase.js";
+import { bucket, db } from "../../src/firebase.js";
 import { DERIVED_OBJECT_TAG, TOPICS } from "../../src/config.js";
 import { createFal } from "../../src/providers/transcriber/fal.js";
 import { transcribe } from "../../src/stages/transcribe.js";
@@ -15,7 +14,7 @@ import { buildPostprocessing, newJobId } from "../../src/store/jobs.js";
 import { memoryPath, normalizedObjectName } from "../../src/store/paths.js";
 import { loadTranscriptJson } from "../../src/store/transcripts.js";
 import { makeWav } from "../support/audio.js";
-import { config as baseConfig, createMemory, createUser, FUNCTIONS_BASE, readMemory, uniqueId, waitFor } from "../support/emulators.js";
+import { collectMessages, config as baseConfig, createMemory, createUser, FUNCTIONS_BASE, readMemory, uniqueId, waitFor } from "../support/emulators.js";
 import { FakeFal, whisperOutputFor } from "../support/fakeFal.js";
 
 const config = { ...baseConfig, transcriber: "fal" as const, falKey: "fake-key-id:fake-secret", falWebhookUrl: `${FUNCTIONS_BASE}/falWebhook` };
@@ -24,24 +23,11 @@ const script = [
   { speaker: "SPEAKER_00", start: 0.5, words: ["so", "what", "did", "you", "think", "of", "the", "talk"] },
   { speaker: "SPEAKER_01", start: 4.2, words: ["honestly", "it", "was", "better", "than", "I", "expected"] },
 ];
-let subscription: Subscription;
-const segmentMessages: Record<string, string>[] = [];
-
+let segmentMessages: Awaited<ReturnType<typeof collectMessages>>;
 beforeAll(async () => {
-  await fal.start();
-  fal.output = () => whisperOutputFor(script);
-  const [topic] = await pubsubClient().topic(TOPICS.segment).get({ autoCreate: true });
-  [subscription] = await topic.createSubscription(uniqueId("test-segment"));
-  subscription.on("message", (m: Message) => {
-    segmentMessages.push(JSON.parse(m.data.toString()));
-    m.ack();
-  });
+  segmentMessages = await collectMessages(TOPICS.segment);
 });
-afterAll(async () => {
-  await fal.stop();
-  await subscription?.close();
-  await subscription?.delete();
-});
+afterAll(() => segmentMessages?.close());
 beforeEach(() => fal.reset());
 
 /** A job as prepareAudio leaves it: normalized audio in the bucket, transcribe pending (no message published). */
@@ -96,7 +82,7 @@ describe("FAL transcription", () => {
     const words = await loadTranscriptJson(config.postprocessingBucket, done.transcript.words_object);
     expect(words.words[0]).toEqual({ text: "so", start: 0.5, end: 0.85, speaker: "SPEAKER_00" });
     expect(words.words.at(-1)).toMatchObject({ text: "expected", speaker: "SPEAKER_01" });
-    await expect.poll(() => segmentMessages.filter((m) => m.jobId === job.jobId).length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => segmentMessages.forJob(job.jobId).length, { timeout: 10_000 }).toBe(1);
     await waitFor(async () => request!.webhookResponses.length > 0, { what: "the webhook's answer" });
     expect(request!.webhookResponses).toEqual([{ status: 200, body: { ok: true, outcome: "completed" } }]);
   });
@@ -109,7 +95,7 @@ describe("FAL transcription", () => {
     await waitFor(async () => fal.requests[0]!.webhookResponses.length === 2, { what: "second webhook" });
     expect(fal.requests[0]!.webhookResponses.map((r) => r.body)).toEqual([{ ok: true, outcome: "completed" }, { ok: true, outcome: "duplicate" }]);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(segmentMessages.filter((m) => m.jobId === job.jobId)).toHaveLength(1);
+    expect(segmentMessages.forJob(job.jobId)).toHaveLength(1);
   });
 
   it("fetches the result from FAL when the webhook carries no payload", async () => {
@@ -201,6 +187,6 @@ describe("FAL transcription", () => {
     const done = await pp(job);
     expect(done.stages.transcribe.state).toBe("done");
     expect(done.transcript.word_count).toBe(15);
-    await expect.poll(() => segmentMessages.filter((m) => m.jobId === job.jobId).length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => segmentMessages.forJob(job.jobId).length, { timeout: 10_000 }).toBe(1);
   });
 });

@@ -1,30 +1,20 @@
 /** At-least-once delivery: duplicate finalize events and a re-sent publish never start a second job or redo work. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Message, Subscription } from "@google-cloud/pubsub";
-import { bucket, pubsubClient } from "../../src/firebase.js";
+import { bucket } from "../../src/firebase.js";
 import { TOPICS } from "../../src/config.js";
 import functionsTest from "firebase-functions-test";
 import { prepareAudio, type FinalizedObject } from "../../src/stages/prepareAudio.js";
 import { prepareAudio as prepareAudioTrigger } from "../../src/index.js";
 import { makeWav } from "../support/audio.js";
-import { config, createMemory, createUser, postAudio, readMemory, uniqueId, waitForPreparedOrEnded } from "../support/emulators.js";
+import { collectMessages, config, createMemory, createUser, postAudio, readMemory, waitForPreparedOrEnded } from "../support/emulators.js";
 import { db } from "../../src/firebase.js";
 import { memoryPath } from "../../src/store/paths.js";
 
-let subscription: Subscription;
-const received: Record<string, string>[] = [];
+let transcribeMessages: Awaited<ReturnType<typeof collectMessages>>;
 beforeAll(async () => {
-  const [topic] = await pubsubClient().topic(TOPICS.transcribe).get({ autoCreate: true });
-  [subscription] = await topic.createSubscription(uniqueId("test-idem"));
-  subscription.on("message", (m: Message) => {
-    received.push(JSON.parse(m.data.toString()));
-    m.ack();
-  });
+  transcribeMessages = await collectMessages(TOPICS.transcribe);
 });
-afterAll(async () => {
-  await subscription?.close();
-  await subscription?.delete();
-});
+afterAll(() => transcribeMessages?.close());
 
 const deps = (eventId: string) => ({ config, now: () => new Date(), eventId, eventTime: new Date(), maxEventAgeMs: 3_600_000 });
 
@@ -48,9 +38,9 @@ describe("duplicate deliveries", () => {
     const fft = functionsTest({ projectId: process.env.GCLOUD_PROJECT });
     await fft.wrap(prepareAudioTrigger)({ data: object } as never);
     fft.cleanup();
-    await expect.poll(() => received.filter((m) => m.jobId === jobId).length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => transcribeMessages.forJob(jobId).length, { timeout: 10_000 }).toBe(1);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(received.filter((m) => m.jobId === jobId)).toHaveLength(1);
+    expect(transcribeMessages.forJob(jobId)).toHaveLength(1);
     expect((await readMemory(user.uid, memoryId))!.postprocessing.job_id).toBe(jobId);
   });
 
@@ -60,14 +50,14 @@ describe("duplicate deliveries", () => {
     const res = await postAudio({ memoryId, token: user.idToken, file: makeWav({ seconds: 10.5, channels: 1, sampleRate: 16_000 }) });
     const jobId = (await res.json()).postprocessing.job_id;
     const before = await waitForPreparedOrEnded(user.uid, memoryId);
-    await expect.poll(() => received.filter((m) => m.jobId === jobId).length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => transcribeMessages.forJob(jobId).length, { timeout: 10_000 }).toBe(1);
 
     // Simulate a crash between "stage done" and "message published".
     await db().doc(memoryPath(user.uid, memoryId)).update({ "postprocessing.stages.prepare_audio.next_published": false });
     const object = await finalizedObject(`${user.uid}/${memoryId}/${jobId}.wav`);
     await prepareAudio(object, deps("redelivery"));
     await prepareAudio(object, deps("redelivery-again"));
-    await expect.poll(() => received.filter((m) => m.jobId === jobId).length, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => transcribeMessages.forJob(jobId).length, { timeout: 10_000 }).toBe(2);
     const after = (await readMemory(user.uid, memoryId))!.postprocessing;
     expect(after.job_id).toBe(jobId);
     expect(after.stages.prepare_audio).toMatchObject({ state: "done", attempts: 1, next_published: true });

@@ -3,35 +3,25 @@
  * known person with a sample, uploads a conversation; the emulated pipeline segments it and names the speakers.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Message, Subscription } from "@google-cloud/pubsub";
 import { TOPICS } from "../../src/config.js";
-import { db, pubsubClient } from "../../src/firebase.js";
+import { db } from "../../src/firebase.js";
 import { identify } from "../../src/stages/identify.js";
 import { segment } from "../../src/stages/segment.js";
 import { memoryPath, userPath } from "../../src/store/paths.js";
 import { encodeWavSamples } from "../../src/audio/pcm.js";
 import { makeWav } from "../support/audio.js";
 import { makeConversation } from "../support/speech.js";
-import { apiUrl, config, createMemory, createUser, objectNames, postAudio, readMemory, uniqueId, waitFor, type TestUser } from "../support/emulators.js";
+import { apiUrl, collectMessages, config, createMemory, createUser, objectNames, postAudio, readMemory, uniqueId, waitFor, type TestUser } from "../support/emulators.js";
 
 const USER_VOICE = { voice: "en-us" };
 const PERSON_VOICE = { voice: "en+f3" };
 const STRANGER_VOICE = { voice: "en-us", pitch: 99 };
 
-let subscription: Subscription;
-const reprocessMessages: Record<string, string>[] = [];
+let reprocessMessages: Awaited<ReturnType<typeof collectMessages>>;
 beforeAll(async () => {
-  const [topic] = await pubsubClient().topic(TOPICS.reprocess).get({ autoCreate: true });
-  [subscription] = await topic.createSubscription(uniqueId("test-reprocess"));
-  subscription.on("message", (m: Message) => {
-    reprocessMessages.push(JSON.parse(m.data.toString()));
-    m.ack();
-  });
+  reprocessMessages = await collectMessages(TOPICS.reprocess);
 });
-afterAll(async () => {
-  await subscription?.close();
-  await subscription?.delete();
-});
+afterAll(() => reprocessMessages?.close());
 
 async function sample(voice: { voice: string; pitch?: number }, sentences: string[]) {
   return (await makeConversation(sentences.map((text) => ({ ...voice, text })), { gapS: 0.4 })).wav;
@@ -94,7 +84,7 @@ describe("speaker identification", () => {
     expect(pp.status).toBe("in_progress");
     expect(pp.stages.reprocess).toMatchObject({ state: "pending" });
     expect(pp.stages.emotion).toBeUndefined(); // not requested
-    await expect.poll(() => reprocessMessages.filter((m) => m.jobId === jobId).length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => reprocessMessages.forJob(jobId).length, { timeout: 10_000 }).toBe(1);
 
     const memory = (await readMemory(user.uid, memoryId))!;
     const segments = memory.transcript_segments as { is_user: boolean; person_id: string | null; start: number; end: number; speaker: string }[];
@@ -126,7 +116,7 @@ describe("speaker identification", () => {
     expect((await db().collection(`${memoryPath(user.uid, memoryId)}/transcripts`).get()).size).toBe(2);
     expect((await readMemory(user.uid, memoryId))!.transcript_segments).toEqual(segments);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(reprocessMessages.filter((m) => m.jobId === jobId)).toHaveLength(1);
+    expect(reprocessMessages.forJob(jobId)).toHaveLength(1);
   });
 
   it("keeps the existing transcript when the new one has under 85% of its characters", async () => {

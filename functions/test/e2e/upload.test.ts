@@ -1,29 +1,16 @@
 /** The app's upload, end to end through the emulated HTTPS function, Storage trigger, Firestore and Pub/Sub. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Subscription, Message } from "@google-cloud/pubsub";
-import { bucket, pubsubClient } from "../../src/firebase.js";
+import { bucket } from "../../src/firebase.js";
 import { TOPICS } from "../../src/config.js";
 import { parseWavHeader } from "../../src/audio/wav.js";
 import { encodeAudio, makeWav } from "../support/audio.js";
-import { config, createMemory, createUser, objectNames, postAudio, readMemory, uniqueId, waitForPreparedOrEnded } from "../support/emulators.js";
+import { collectMessages, config, createMemory, createUser, objectNames, postAudio, readMemory, waitForPreparedOrEnded } from "../support/emulators.js";
 
-let subscription: Subscription;
-const received: { data: Record<string, string>; id: string }[] = [];
-
+let transcribeMessages: Awaited<ReturnType<typeof collectMessages>>;
 beforeAll(async () => {
-  const [topic] = await pubsubClient().topic(TOPICS.transcribe).get({ autoCreate: true });
-  [subscription] = await topic.createSubscription(uniqueId("test-transcribe"));
-  subscription.on("message", (m: Message) => {
-    received.push({ data: JSON.parse(m.data.toString()), id: m.id });
-    m.ack();
-  });
+  transcribeMessages = await collectMessages(TOPICS.transcribe);
 });
-afterAll(async () => {
-  await subscription?.close();
-  await subscription?.delete();
-});
-
-const messagesFor = (jobId: string) => received.filter((m) => m.data.jobId === jobId);
+afterAll(() => transcribeMessages?.close());
 
 describe("POST /v1/memories/{id}/post-processing", () => {
   it("accepts a WAV, keeps a recording when allowed, and prepares 16 kHz mono audio for transcription", async () => {
@@ -69,8 +56,8 @@ describe("POST /v1/memories/{id}/post-processing", () => {
     expect(job).toMatchObject({ id: jobId, status: "in_progress", audio: { format: "wav", kept_in_recordings: true, duration_s: pp.audio.duration_s } });
     expect(job.stages.prepare_audio).toEqual({ state: "done", attempts: 1, last_error: null });
 
-    await expect.poll(() => messagesFor(jobId).length, { timeout: 10_000 }).toBe(1);
-    expect(messagesFor(jobId)[0]!.data).toEqual({ uid: user.uid, memoryId, jobId });
+    await expect.poll(() => transcribeMessages.forJob(jobId).length, { timeout: 10_000 }).toBe(1);
+    expect(transcribeMessages.forJob(jobId)[0]).toEqual({ uid: user.uid, memoryId, jobId });
   });
 
   it("accepts an MP3 without keeping a recording when the user does not allow it", async () => {

@@ -120,3 +120,22 @@ export async function waitForTranscribedOrEnded(uid: string, memoryId: string, t
     return pp && (done || ["failed", "canceled", "completed"].includes(pp.status)) ? pp : null;
   }, { what: `job of ${memoryId} to be transcribed`, timeoutMs });
 }
+
+/** Collects the messages published to `topic` (a subscription of the test's own) for assertions on hand-offs. */
+export async function collectMessages(topic: string) {
+  const { pubsubClient } = await import("../../src/firebase.js");
+  const [t] = await pubsubClient().topic(topic).get({ autoCreate: true });
+  const [subscription] = await t.createSubscription(uniqueId(`test-${topic}`));
+  const messages: Record<string, string>[] = [];
+  subscription.on("message", (m) => {
+    messages.push(JSON.parse(m.data.toString()));
+    m.ack();
+  });
+  return {
+    forJob: (jobId: string) => messages.filter((m) => m.jobId === jobId),
+    close: async () => {
+      await subscription.close();
+      await subscription.delete();
+    },
+  };
+}
