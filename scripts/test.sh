@@ -4,6 +4,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
+npm --prefix functions run --silent typecheck
 report="$ROOT/functions/.vitest-report.json"
 rm -f "$report"
 firebase emulators:exec --project demo-memories \
