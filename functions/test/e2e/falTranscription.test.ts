@@ -25,9 +25,14 @@ const script = [
 ];
 let segmentMessages: Awaited<ReturnType<typeof collectMessages>>;
 beforeAll(async () => {
+  await fal.start();
+  fal.output = () => whisperOutputFor(script);
   segmentMessages = await collectMessages(TOPICS.segment);
 });
-afterAll(() => segmentMessages?.close());
+afterAll(async () => {
+  await fal.stop();
+  await segmentMessages?.close();
+});
 beforeEach(() => fal.reset());
 
 /** A job as prepareAudio leaves it: normalized audio in the bucket, transcribe pending (no message published). */
