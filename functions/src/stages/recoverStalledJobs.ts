@@ -16,7 +16,7 @@ import { endJob, updateStage, type JobRef } from "../store/stages.js";
 import { applyFalOutcome, type AppliedOutcome } from "./applyFalOutcome.js";
 
 /** Stages fed by Pub/Sub, which a lost message can stall. */
-const STAGE_TOPICS: Partial<Record<StageName, string>> = { transcribe: TOPICS.transcribe };
+const STAGE_TOPICS: Partial<Record<StageName, string>> = { transcribe: TOPICS.transcribe, segment: TOPICS.segment, identify: TOPICS.identify };
 
 export interface RecoveryReport {
   polled: { memoryId: string; status: string; applied?: AppliedOutcome }[];
