@@ -177,6 +177,27 @@ describe("FAL transcription", () => {
     expect(failed.fail_reason).toMatch(/^fal_rejected: Invalid status code: 422 .*Unsupported audio/);
   });
 
+  it("reschedules after a FAL 500 in the webhook, and the re-drive resubmits through the emulated trigger", async () => {
+    fal.webhookMode = { error: "Invalid status code: 500", detail: { detail: "GPU worker crashed" } };
+    const job = await jobAwaitingTranscription();
+    await transcribe(job, deps());
+    const pending = await waitFor(async () => ((await pp(job)).stages.transcribe.state === "pending" ? pp(job) : null), { what: "retry scheduled" });
+    expect(fal.requests[0]!.webhookResponses[0]).toEqual({ status: 200, body: { ok: true, outcome: "retry_scheduled" } });
+    expect(pending.stages.transcribe).toMatchObject({ provider: "fal", provider_request_id: null });
+    expect(pending.stages.transcribe.last_error).toMatch(/500.*GPU worker crashed/);
+    const retryAt = Date.parse(pending.stages.transcribe.retry_at);
+    expect(retryAt).toBeGreaterThan(Date.now());
+
+    fal.webhookMode = "send";
+    const early = await recoverStalledJobs({ config, fal: deps().fal, now: new Date() });
+    expect(early.redriven.filter((r) => r.memoryId === job.memoryId)).toEqual([]); // still backing off
+    const report = await recoverStalledJobs({ config, fal: deps().fal, now: new Date(retryAt + 1000) });
+    expect(report.redriven.filter((r) => r.memoryId === job.memoryId)).toEqual([{ memoryId: job.memoryId, stage: "transcribe" }]);
+    const done = await waitForTranscribe(job, "done");
+    expect(fal.requests).toHaveLength(2);
+    expect(done.stages.transcribe).toMatchObject({ attempts: 2, provider_request_id: fal.requests[1]!.id });
+  });
+
   it("recovers a job whose webhook never comes by polling FAL", async () => {
     fal.webhookMode = "none";
     const job = await jobAwaitingTranscription();
