@@ -14,20 +14,18 @@ const methodNotAllowed = (allowed: string) => (_req: Request, res: Response) => 
 export function createApi(): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  app.post("/v1/memories/:memoryId/post-processing", uploadForPostProcessing);
-  app.all("/v1/memories/:memoryId/post-processing", methodNotAllowed("POST"));
-  app.post("/v1/memories/:memoryId/post-processing/upload-session", openUploadSession);
-  app.all("/v1/memories/:memoryId/post-processing/upload-session", methodNotAllowed("POST"));
-  app.get("/v1/memories/:memoryId/post-processing/jobs/:jobId", getJob);
-  app.all("/v1/memories/:memoryId/post-processing/jobs/:jobId", methodNotAllowed("GET"));
-  app.post("/v3/upload-audio", uploadOwnVoice);
-  app.all("/v3/upload-audio", methodNotAllowed("POST"));
-  app.post("/v1/users/people", createPerson);
-  app.all("/v1/users/people", methodNotAllowed("POST"));
-  app.patch("/v1/users/people/:personId", renamePerson);
-  app.all("/v1/users/people/:personId", methodNotAllowed("PATCH"));
-  app.post("/v1/users/people/:personId/speech-samples", addPersonSample);
-  app.all("/v1/users/people/:personId/speech-samples", methodNotAllowed("POST"));
+  // Each path answers its method, and a JSON 405 naming it to any other.
+  const route = (method: "get" | "post" | "patch", path: string, handler: express.RequestHandler) => {
+    app[method](path, handler);
+    app.all(path, methodNotAllowed(method.toUpperCase()));
+  };
+  route("post", "/v1/memories/:memoryId/post-processing", uploadForPostProcessing);
+  route("post", "/v1/memories/:memoryId/post-processing/upload-session", openUploadSession);
+  route("get", "/v1/memories/:memoryId/post-processing/jobs/:jobId", getJob);
+  route("post", "/v3/upload-audio", uploadOwnVoice);
+  route("post", "/v1/users/people", createPerson);
+  route("patch", "/v1/users/people/:personId", renamePerson);
+  route("post", "/v1/users/people/:personId/speech-samples", addPersonSample);
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: { code: "not_found", message: "No such endpoint." } });
   });
