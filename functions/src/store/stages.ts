@@ -14,6 +14,9 @@ export interface JobRef {
   jobId: string;
 }
 
+/** How long a finished stage's own delivery has to publish its hand-off before a duplicate may re-send it. */
+export const HANDOFF_LEASE_MS = 60_000;
+
 export type ClaimDecision =
   | { kind: "claim"; attempt: number }
   | { kind: "skip"; reason: string }
@@ -27,7 +30,13 @@ export function decideClaim(memory: DocumentData | undefined, jobId: string, sta
   if (!pp || pp.job_id !== jobId) return { kind: "skip", reason: "job_superseded" };
   if (isTerminal(pp)) return { kind: "skip", reason: `job_${pp.status}` };
   const state = pp.stages?.[stage];
-  if (state?.state === "done") return state.next_published ? { kind: "skip", reason: "stage_done" } : { kind: "republish" };
+  if (state?.state === "done") {
+    if (state.next_published) return { kind: "skip", reason: "stage_done" };
+    // Done but not yet marked published: the delivery that finished is probably publishing right now. Only once its
+    // hand-off lease has passed is the hand-off taken to be lost and re-sent.
+    const inFlight = state.lease_expires_at && Date.parse(state.lease_expires_at) > now.getTime();
+    return inFlight ? { kind: "skip", reason: "handoff_in_flight" } : { kind: "republish" };
+  }
   if (state?.state === "failed") return { kind: "skip", reason: "stage_failed" };
   if (state?.state === "waiting") return { kind: "skip", reason: "awaiting_provider" };
   if (state?.retry_at && Date.parse(state.retry_at) > now.getTime()) return { kind: "skip", reason: "backing_off" };
@@ -115,7 +124,7 @@ export async function completeStage(
       ...opts.patch,
       ...opts.also?.(tx, snap),
       [`${stageField(stage)}.state`]: "done",
-      [`${stageField(stage)}.lease_expires_at`]: null,
+      [`${stageField(stage)}.lease_expires_at`]: next.length ? new Date(opts.now.getTime() + HANDOFF_LEASE_MS).toISOString() : null,
       [`${stageField(stage)}.last_error`]: null,
       [`${stageField(stage)}.next_published`]: next.length === 0,
       "postprocessing.phase": opts.phase,

@@ -52,8 +52,11 @@ describe("duplicate deliveries", () => {
     const before = await waitForPreparedOrEnded(user.uid, memoryId);
     await expect.poll(() => transcribeMessages.forJob(jobId).length, { timeout: 10_000 }).toBe(1);
 
-    // Simulate a crash between "stage done" and "message published".
-    await db().doc(memoryPath(user.uid, memoryId)).update({ "postprocessing.stages.prepare_audio.next_published": false });
+    // Simulate a crash between "stage done" and "message published", longer ago than the hand-off lease.
+    await db().doc(memoryPath(user.uid, memoryId)).update({
+      "postprocessing.stages.prepare_audio.next_published": false,
+      "postprocessing.stages.prepare_audio.lease_expires_at": new Date(Date.now() - 1000).toISOString(),
+    });
     const object = await finalizedObject(`${user.uid}/${memoryId}/${jobId}.wav`);
     await prepareAudio(object, deps("redelivery"));
     await prepareAudio(object, deps("redelivery-again"));

@@ -54,10 +54,13 @@ describe("decideClaim", () => {
     expect(decide(memory({ state: "done", attempts: 1, next_published: true }))).toEqual({ kind: "skip", reason: "stage_done" });
     expect(decide(memory({ state: "failed", attempts: 1 }))).toEqual({ kind: "skip", reason: "stage_failed" });
     expect(decide(memory({ state: "processing", attempts: 1, lease_expires_at: minutesAgo(-1) }))).toEqual({ kind: "skip", reason: "stage_leased" });
+    // Finished a moment ago and still publishing: a racing duplicate must not publish as well.
+    expect(decide(memory({ state: "done", attempts: 1, next_published: false, lease_expires_at: minutesAgo(-0.5) }))).toEqual({ kind: "skip", reason: "handoff_in_flight" });
   });
   it("takes over an expired lease, republishes an unpublished hand-off, and stops after the last attempt", () => {
     expect(decide(memory({ state: "processing", attempts: 1, lease_expires_at: minutesAgo(1) }))).toEqual({ kind: "claim", attempt: 2 });
     expect(decide(memory({ state: "done", attempts: 1, next_published: false }))).toEqual({ kind: "republish" });
+    expect(decide(memory({ state: "done", attempts: 1, next_published: false, lease_expires_at: minutesAgo(2) }))).toEqual({ kind: "republish" });
     expect(decide(memory({ state: "pending", attempts: 3 }))).toEqual({ kind: "exhausted", attempts: 3 });
   });
 });
