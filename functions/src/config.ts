@@ -88,6 +88,10 @@ export const SPEAKER_MODEL_PATH = defineString("SPEAKER_MODEL_PATH", {
   description: "Path (in the deployed source) of a wespeaker-style ONNX speaker-embedding model, or \"baseline\" for the built-in MFCC+pitch embedder.",
   default: "baseline",
 });
+export const SPEAKER_MODEL_THREADS = defineInt("SPEAKER_MODEL_THREADS", {
+  description: "onnxruntime intra-op threads for the speaker model; 1 suits the 1-CPU stage functions.",
+  default: 1,
+});
 export const SPEAKER_MATCH_THRESHOLD = defineString("SPEAKER_MATCH_THRESHOLD", {
   description: "Cosine similarity above which a speaker is taken to be an enrolled profile; calibrate per model (README).",
   default: "0.995",
@@ -117,6 +121,7 @@ export interface Config {
   segmentMaxSeconds: number;
   /** Empty for the built-in baseline embedder. */
   speakerModelPath: string;
+  speakerModelThreads: number;
   speakerMatchThreshold: number;
 }
 
@@ -163,6 +168,7 @@ export function loadConfig(): Config {
     segmentMaxGapSeconds: numberParam("SEGMENT_MAX_GAP_SECONDS", SEGMENT_MAX_GAP_SECONDS.value(), 0, 60),
     segmentMaxSeconds: SEGMENT_MAX_SECONDS.value(),
     speakerModelPath: SPEAKER_MODEL_PATH.value() === "baseline" ? "" : SPEAKER_MODEL_PATH.value(),
+    speakerModelThreads: SPEAKER_MODEL_THREADS.value(),
     speakerMatchThreshold: numberParam("SPEAKER_MATCH_THRESHOLD", SPEAKER_MATCH_THRESHOLD.value(), -1, 1),
   };
 }

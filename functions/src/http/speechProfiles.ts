@@ -58,12 +58,13 @@ function personIdParam(req: Request): string {
 
 export async function uploadOwnVoice(req: Request, res: Response): Promise<void> {
   const uid = await authenticate(req);
-  const embedder = await createSpeakerEmbedder(loadConfig().speakerModelPath);
+  const config = loadConfig();
+  const embedder = await createSpeakerEmbedder(config.speakerModelPath, config.speakerModelThreads);
   const sample = await readVoiceSample(req, embedder);
   const object = await keepSampleAudio(uid, "self", sample);
   const profile = profileOf(sample, sample.embedding, 1, sample.speechSeconds);
   await db().doc(userPath(uid)).set({ speech_profile: profile }, { merge: true });
-  res.status(200).json({ url: object ? `gs://${loadConfig().recordingsBucket}/${object}` : null, speech_profile: profileView(profile) });
+  res.status(200).json({ url: object ? `gs://${config.recordingsBucket}/${object}` : null, speech_profile: profileView(profile) });
 }
 
 export async function createPerson(req: Request, res: Response): Promise<void> {
@@ -98,7 +99,8 @@ export async function addPersonSample(req: Request, res: Response): Promise<void
   const personId = personIdParam(req);
   const ref = db().doc(`${userPath(uid)}/people/${personId}`);
   if (!(await ref.get()).exists) throw new HttpError(404, "person_not_found", "No such person.");
-  const embedder = await createSpeakerEmbedder(loadConfig().speakerModelPath);
+  const config = loadConfig();
+  const embedder = await createSpeakerEmbedder(config.speakerModelPath, config.speakerModelThreads);
   const sample = await readVoiceSample(req, embedder);
   const object = await keepSampleAudio(uid, personId, sample);
   const data = await db().runTransaction(async (tx) => {

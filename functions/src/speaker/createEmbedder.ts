@@ -17,11 +17,12 @@ const embedders = new Map<string, Promise<SpeakerEmbedder>>();
  * The ONNX embedder for `modelPath`, or the baseline when it is empty. Rejects with a SpeakerModelError naming the
  * path when the file is missing or is not a usable model; a failed load is not cached, so a fixed path loads next time.
  */
-export function createSpeakerEmbedder(modelPath: string): Promise<SpeakerEmbedder> {
-  const key = modelPath.trim() && resolve(modelPath.trim());
+export function createSpeakerEmbedder(modelPath: string, intraOpNumThreads?: number): Promise<SpeakerEmbedder> {
+  const path = modelPath.trim() && resolve(modelPath.trim());
+  const key = path && `${path}#${intraOpNumThreads ?? "default"}`;
   let embedder = embedders.get(key);
   if (!embedder) {
-    embedder = key ? OnnxSpeakerEmbedder.load(key) : Promise.resolve(new BaselineSpeakerEmbedder());
+    embedder = path ? OnnxSpeakerEmbedder.load(path, { intraOpNumThreads }) : Promise.resolve(new BaselineSpeakerEmbedder());
     embedders.set(key, embedder);
     embedder.catch(() => embedders.delete(key));
   }

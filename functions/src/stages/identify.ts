@@ -73,7 +73,7 @@ export async function identify(message: JobMessage, deps: StageDeps): Promise<vo
       if (!pp.segments || !pp.audio.normalized_object) throw permanent("no_segments", "The job has no segments to identify.");
       const segments = await loadJobJson<TranscriptSegment[]>(config.postprocessingBucket, pp.segments.object);
       const { samples, sampleRate } = await downloadSamples(config.postprocessingBucket, pp.audio.normalized_object);
-      const embedder = await createSpeakerEmbedder(config.speakerModelPath);
+      const embedder = await createSpeakerEmbedder(config.speakerModelPath, config.speakerModelThreads);
       const [speakers, profiles] = await Promise.all([
         embedSpeakers(segments, samples, sampleRate, embedder),
         loadVoiceProfiles(job.uid, embedder.modelId),
