@@ -27,7 +27,8 @@ export async function readWavSamples(path: string): Promise<PcmAudio> {
   return decodeWavSamples(await readFile(path));
 }
 
-export function encodeWavSamples(samples: Float32Array, sampleRate: number): Buffer {
+/** 16-bit PCM WAV of `samples` in [-1, 1] (interleaved when `channels` > 1). */
+export function encodeWavSamples(samples: Float32Array, sampleRate: number, channels = 1): Buffer {
   const data = Buffer.alloc(samples.length * 2);
   for (let i = 0; i < samples.length; i++) {
     const clipped = Math.max(-1, Math.min(1, samples[i]!));
@@ -40,10 +41,10 @@ export function encodeWavSamples(samples: Float32Array, sampleRate: number): Buf
   header.write("fmt ", 12, "ascii");
   header.writeUInt32LE(16, 16);
   header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt16LE(channels, 22);
   header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
+  header.writeUInt32LE(sampleRate * channels * 2, 28);
+  header.writeUInt16LE(channels * 2, 32);
   header.writeUInt16LE(16, 34);
   header.write("data", 36, "ascii");
   header.writeUInt32LE(data.length, 40);

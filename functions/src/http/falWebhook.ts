@@ -4,7 +4,7 @@
  * (binds the call to one job; only its SHA-256 is stored). Answers 200 to anything FAL should stop retrying
  * (including duplicates and strangers), 401/403 to forgeries, and 5xx only when we failed and want a retry.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { Request, Response } from "express";
 import { z } from "zod";
 import { loadConfig } from "../config.js";
@@ -13,7 +13,7 @@ import { db } from "../firebase.js";
 import * as logs from "../logs.js";
 import type { Postprocessing } from "../model.js";
 import { createFal } from "../providers/transcriber/fal.js";
-import { falWebhookKeys, verifyWebhookSignature, webhookHeaders } from "../providers/transcriber/falWebhookSignature.js";
+import { falWebhookKeys, sha256Hex, verifyWebhookSignature, webhookHeaders } from "../providers/transcriber/falWebhookSignature.js";
 import { applyFalOutcome } from "../stages/applyFalOutcome.js";
 import { memoryPath } from "../store/paths.js";
 
@@ -26,8 +26,6 @@ const bodySchema = z.object({
 });
 
 const querySchema = z.object({ uid: z.string().min(1), memoryId: z.string().min(1), jobId: z.string().min(1), token: z.string().min(16) });
-
-export const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
 
 async function verifySignature(req: Request, rawBody: Buffer, jwksUrl: string): Promise<string> {
   const headers = webhookHeaders((name) => req.get(name));

@@ -5,18 +5,18 @@
  * - `POST /v1/users/people/{personId}/speech-samples` (multipart `file`): adds a sample to a person's profile.
  * Embeddings are stored, never raw audio unless the user allows audio storage (then in the recordings bucket).
  */
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { Request, Response } from "express";
 import type { DocumentData } from "firebase-admin/firestore";
 import { z } from "zod";
 import { loadConfig } from "../config.js";
 import { HttpError } from "../errors.js";
-import { bucket, db } from "../firebase.js";
+import { db } from "../firebase.js";
 import { createSpeakerEmbedder } from "../speaker/createEmbedder.js";
 import { meanEmbedding } from "../speaker/matching.js";
 import { isValidDocumentId, userPath } from "../store/paths.js";
+import { writeChunks } from "../store/objects.js";
 import type { StoredSpeechProfile } from "../store/profiles.js";
+import { allowsAudioStorage } from "../store/users.js";
 import { toJsonValue } from "../store/serialize.js";
 import { authenticate } from "./auth.js";
 import { readVoiceSample, type VoiceSample } from "./voiceSample.js";
@@ -27,12 +27,9 @@ export const MAX_PERSON_SAMPLES = 10;
 const nameSchema = z.object({ name: z.string().trim().min(1).max(100) });
 
 async function keepSampleAudio(uid: string, owner: string, sample: VoiceSample): Promise<string | null> {
-  const user = await db().doc(userPath(uid)).get();
-  if (user.get("store_recording_permission") !== true) return null;
-  const config = loadConfig();
+  if (!(await allowsAudioStorage(uid))) return null;
   const name = `${uid}/speech_profiles/${owner}/${Date.now()}.${sample.format.ext}`;
-  const file = bucket(config.recordingsBucket).file(name);
-  await pipeline(Readable.from(sample.chunks), file.createWriteStream({ resumable: false, contentType: sample.format.contentType, metadata: { metadata: { uid, owner } } }));
+  await writeChunks(loadConfig().recordingsBucket, name, sample.chunks, sample.format.contentType, { uid, owner });
   return name;
 }
 

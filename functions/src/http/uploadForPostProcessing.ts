@@ -3,18 +3,16 @@
  * `?emotional_feedback=`, Firebase ID token. Answers 200 with the memory (postprocessing in_progress) and a Location
  * for the job; every refusal is a JSON error and leaves Firestore and Storage untouched.
  */
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { Request, Response } from "express";
 import { loadConfig, type Config } from "../config.js";
 import { HttpError } from "../errors.js";
-import { bucket } from "../firebase.js";
+import { bucket, db } from "../firebase.js";
 import * as logs from "../logs.js";
 import { sniffAudioFormat, SUPPORTED_FORMATS_TEXT } from "../audio/sniff.js";
 import { createJob, newJobId, refusalForNewJob, rollbackJob } from "../store/jobs.js";
+import { writeChunks } from "../store/objects.js";
 import { memoryPath, uploadObjectName } from "../store/paths.js";
 import { toAppMemory } from "../store/serialize.js";
-import { db } from "../firebase.js";
 import { authenticate } from "./auth.js";
 import { parseMultipartFile } from "./multipart.js";
 import { emotionalFeedbackParam, jobLocation, memoryIdParam } from "./requestParams.js";
@@ -24,11 +22,6 @@ export async function assertMemoryAcceptsJob(uid: string, memoryId: string, conf
   const snap = await db().doc(memoryPath(uid, memoryId)).get();
   const refusal = refusalForNewJob(snap.data(), new Date(), config.jobStaleAfterMs);
   if (refusal) throw refusal;
-}
-
-async function writeObject(bucketName: string, name: string, chunks: Buffer[], contentType: string, metadata: Record<string, string>) {
-  const file = bucket(bucketName).file(name);
-  await pipeline(Readable.from(chunks), file.createWriteStream({ resumable: false, contentType, metadata: { metadata } }));
 }
 
 export async function uploadForPostProcessing(req: Request, res: Response): Promise<void> {
@@ -58,8 +51,8 @@ export async function uploadForPostProcessing(req: Request, res: Response): Prom
   const metadata = { uid, memoryId, jobId, emotionalFeedback: String(emotionalFeedback), uploadedVia: "multipart" };
   try {
     await Promise.all([
-      created.keepRecording ? writeObject(config.recordingsBucket, objectName, upload.chunks, format.contentType, { uid, memoryId, jobId }) : null,
-      writeObject(config.postprocessingBucket, objectName, upload.chunks, format.contentType, metadata),
+      created.keepRecording ? writeChunks(config.recordingsBucket, objectName, upload.chunks, format.contentType, { uid, memoryId, jobId }) : null,
+      writeChunks(config.postprocessingBucket, objectName, upload.chunks, format.contentType, metadata),
     ]);
   } catch (err) {
     logs.uploadStorageFailed({ ...ctx, jobId }, err);

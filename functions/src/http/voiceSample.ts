@@ -2,8 +2,7 @@
  * A voice sample for enrollment: the upload is sniffed, decoded to 16 kHz mono, checked for length (5–180 s) and for
  * actual speech (VAD), and its speech is embedded. Refusals are 4xx with a code the app can show.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Request } from "express";
 import { HttpError, PipelineError } from "../errors.js";
@@ -12,6 +11,7 @@ import { concatSamples, readWavSamples, sliceSamples } from "../audio/pcm.js";
 import { sniffAudioFormat, SUPPORTED_FORMATS_TEXT, type AudioFormat } from "../audio/sniff.js";
 import { sharedVad } from "../providers/transcriber/local.js";
 import type { SpeakerEmbedder } from "../speaker/types.js";
+import { withTempDir } from "../tempDir.js";
 import { parseMultipartFile } from "./multipart.js";
 
 export const SAMPLE_MIN_SECONDS = 5;
@@ -35,8 +35,7 @@ export async function readVoiceSample(req: Request, embedder: SpeakerEmbedder): 
   const format = await sniffAudioFormat(upload.head);
   if (!format) throw new HttpError(415, "unsupported_media_type", `The voice sample is not ${SUPPORTED_FORMATS_TEXT}.`);
 
-  const dir = await mkdtemp(join(tmpdir(), "voice-sample-"));
-  try {
+  return withTempDir("voice-sample", async (dir) => {
     const input = join(dir, `upload.${format.ext}`);
     const wav = join(dir, "normalized.wav");
     await writeFile(input, upload.chunks);
@@ -57,8 +56,6 @@ export async function readVoiceSample(req: Request, embedder: SpeakerEmbedder): 
     const embedding = speechSeconds >= SAMPLE_MIN_SPEECH_SECONDS ? await embedder.embed(speech) : null;
     if (!embedding) throw new HttpError(422, "no_speech", `The voice sample has ${speechSeconds.toFixed(1)} s of speech; at least ${SAMPLE_MIN_SPEECH_SECONDS} s are needed.`);
     return { embedding, modelId: embedder.modelId, durationS, speechSeconds, format, chunks: upload.chunks };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 

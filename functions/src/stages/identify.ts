@@ -5,19 +5,17 @@
  * job state: the memory's previous transcript is kept as a version, the new one saved, and the next stages queued.
  * Matches are never folded back into profiles.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { TOPICS } from "../config.js";
 import { permanent } from "../errors.js";
-import { bucket, db } from "../firebase.js";
+import { db } from "../firebase.js";
 import * as logs from "../logs.js";
 import type { JobMessage, Postprocessing, StageName, TranscriptSegment } from "../model.js";
-import { concatSamples, readWavSamples, sliceSamples } from "../audio/pcm.js";
+import { concatSamples, sliceSamples } from "../audio/pcm.js";
 import { createSpeakerEmbedder } from "../speaker/createEmbedder.js";
 import { matchSpeakers, type SpeakerMatch } from "../speaker/matching.js";
 import type { SpeakerEmbedder } from "../speaker/types.js";
 import { loadJobJson } from "../store/jobJson.js";
+import { downloadWavSamples } from "../store/objects.js";
 import { memoryPath } from "../store/paths.js";
 import { loadVoiceProfiles } from "../store/profiles.js";
 import { completeStage, type JobRef } from "../store/stages.js";
@@ -72,7 +70,7 @@ export async function identify(message: JobMessage, deps: StageDeps): Promise<vo
       const pp = memory.postprocessing as Postprocessing;
       if (!pp.segments || !pp.audio.normalized_object) throw permanent("no_segments", "The job has no segments to identify.");
       const segments = await loadJobJson<TranscriptSegment[]>(config.postprocessingBucket, pp.segments.object);
-      const { samples, sampleRate } = await downloadSamples(config.postprocessingBucket, pp.audio.normalized_object);
+      const { samples, sampleRate } = await downloadWavSamples(config.postprocessingBucket, pp.audio.normalized_object);
       const embedder = await createSpeakerEmbedder(config.speakerModelPath, config.speakerModelThreads);
       const [speakers, profiles] = await Promise.all([
         embedSpeakers(segments, samples, sampleRate, embedder),
@@ -112,16 +110,4 @@ export async function identify(message: JobMessage, deps: StageDeps): Promise<vo
       await handOff(job, STAGE, topicsFor(next), log);
     },
   );
-}
-
-/** The job's normalized audio as samples (downloaded to a temporary file, removed again). */
-async function downloadSamples(bucketName: string, name: string) {
-  const dir = await mkdtemp(join(tmpdir(), "identify-"));
-  try {
-    const wavPath = join(dir, "audio.wav");
-    await bucket(bucketName).file(name).download({ destination: wavPath });
-    return await readWavSamples(wavPath);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }

@@ -3,18 +3,19 @@
  * recording copy for resumable uploads when allowed, decode to 16 kHz mono WAV, measure it, cancel cut-off uploads,
  * and hand the job to transcription.
  */
-import { mkdtemp, open, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { open, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { DocumentData } from "firebase-admin/firestore";
 import { DERIVED_OBJECT_TAG, TOPICS, type Config } from "../config.js";
 import { permanent } from "../errors.js";
-import { bucket, db } from "../firebase.js";
+import { bucket } from "../firebase.js";
 import * as logs from "../logs.js";
 import { uploadMetadataSchema, type TranscriptSegment } from "../model.js";
 import { normalizeToWav16kMono } from "../audio/normalize.js";
 import { SNIFF_BYTES, sniffAudioFormat, SUPPORTED_FORMATS_TEXT } from "../audio/sniff.js";
-import { normalizedObjectName, userPath } from "../store/paths.js";
+import { normalizedObjectName } from "../store/paths.js";
+import { allowsAudioStorage } from "../store/users.js";
+import { withTempDir } from "../tempDir.js";
 import { completeStage, endJob, type JobRef } from "../store/stages.js";
 import { handOff } from "./handOff.js";
 import { runStage, type StageDeps } from "./runStage.js";
@@ -95,8 +96,7 @@ async function prepare(
   uploadedVia: "multipart" | "resumable",
   config: Config,
 ): Promise<PrepareOutcome> {
-  const dir = await mkdtemp(join(tmpdir(), "prepare-audio-"));
-  try {
+  return withTempDir("prepare-audio", async (dir): Promise<PrepareOutcome> => {
     const source = bucket(object.bucket).file(object.name, object.generation ? { generation: Number(object.generation) } : {});
     const inputPath = join(dir, "input");
     await source.download({ destination: inputPath });
@@ -121,9 +121,7 @@ async function prepare(
       metadata: { contentType: "audio/wav", metadata: { [DERIVED_OBJECT_TAG]: "normalized", uid: job.uid, memoryId: job.memoryId, jobId: job.jobId } },
     });
     return { kind: "ready", normalizedObject, durationS, recordingObject, sizeBytes };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function readHead(path: string): Promise<Buffer> {
@@ -139,8 +137,7 @@ async function readHead(path: string): Promise<Buffer> {
 
 /** Resumable uploads go only to the post-processing bucket; copy them to recordings if the user allows storage. */
 async function keepRecordingIfAllowed(object: FinalizedObject, job: JobRef, config: Config): Promise<string | null> {
-  const user = await db().doc(userPath(job.uid)).get();
-  if (user.get("store_recording_permission") !== true) return null;
+  if (!(await allowsAudioStorage(job.uid))) return null;
   await bucket(object.bucket).file(object.name).copy(bucket(config.recordingsBucket).file(object.name));
   return object.name;
 }

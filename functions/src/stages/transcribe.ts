@@ -4,22 +4,17 @@
  * LOCAL_CHUNK_SECONDS per delivery, re-publishing for the next chunk, then diarize the whole recording and finish.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { FalClient } from "@fal-ai/client";
 import type { DocumentData } from "firebase-admin/firestore";
 import { TOPICS, type Config } from "../config.js";
 import { permanent } from "../errors.js";
-import { bucket } from "../firebase.js";
 import * as logs from "../logs.js";
 import type { JobMessage, Postprocessing } from "../model.js";
-import { readWavSamples } from "../audio/pcm.js";
 import { submitTranscription } from "../providers/transcriber/fal.js";
 import { planChunks } from "../providers/transcriber/chunkPlan.js";
 import { detectSpeech, labelSpeakers, LOCAL_MODEL, localTranscriberAvailable, transcribeChunk } from "../providers/transcriber/local.js";
-import { sha256Hex } from "../http/falWebhook.js";
-import { readUrlFor } from "../store/objects.js";
+import { sha256Hex } from "../providers/transcriber/falWebhookSignature.js";
+import { downloadWavSamples, readUrlFor } from "../store/objects.js";
 import { publishJobMessage } from "../store/publish.js";
 import { updateStage, type JobRef } from "../store/stages.js";
 import { chunkWordsObjectName, loadTranscriptJson, saveTranscriptJson } from "../store/transcripts.js";
@@ -74,39 +69,32 @@ async function submitToFal(job: JobRef, memory: DocumentData, key: string, deps:
 
 async function transcribeLocally(job: JobRef, pp: Postprocessing, key: string, deps: TranscribeDeps, ctx: logs.LogContext): Promise<void> {
   const { config } = deps;
-  const dir = await mkdtemp(join(tmpdir(), "transcribe-"));
-  try {
-    const wavPath = join(dir, "audio.wav");
-    await bucket(config.postprocessingBucket).file(pp.audio.normalized_object!).download({ destination: wavPath });
-    const { samples, sampleRate } = await readWavSamples(wavPath);
-    let chunks = pp.stages.transcribe?.chunks ?? null;
-    if (!chunks) {
-      chunks = { boundaries: planChunks(samples.length / sampleRate, await detectSpeech(samples), config.localChunkSeconds), done: 0 };
-      await updateStage(job, STAGE, key, { provider: "local", chunks });
-    }
-    const total = chunks.boundaries.length - 1;
-    if (chunks.done < total) {
-      const index = chunks.done;
-      const started = Date.now();
-      const words = await transcribeChunk(samples, sampleRate, chunks.boundaries[index]!, chunks.boundaries[index + 1]!);
-      await saveTranscriptJson(config.postprocessingBucket, chunkWordsObjectName(job, index), job, { words, language: "en", model: LOCAL_MODEL });
-      logs.localChunkDone(ctx, index, total, words.length, Date.now() - started);
-      if (index + 1 < total) {
-        // Give the stage back with the next chunk due, and trigger the next invocation.
-        const handedBack = await updateStage(job, STAGE, key, {
-          state: "pending", attempts: 0, lease_expires_at: null, idempotency_key: null, chunks: { ...chunks, done: index + 1 },
-        });
-        if (handedBack) await publishJobMessage(TOPICS.transcribe, job);
-        return;
-      }
-      chunks = { ...chunks, done: total };
-      await updateStage(job, STAGE, key, { chunks });
-    }
-    const words = [];
-    for (let i = 0; i < total; i++) words.push(...(await loadTranscriptJson(config.postprocessingBucket, chunkWordsObjectName(job, i))).words);
-    const labelled = await labelSpeakers(samples, sampleRate, words);
-    await finishTranscription(job, { words: labelled, language: "en", model: LOCAL_MODEL }, { config, idempotencyKey: key, now: deps.now(), log: ctx });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+  const { samples, sampleRate } = await downloadWavSamples(config.postprocessingBucket, pp.audio.normalized_object!);
+  let chunks = pp.stages.transcribe?.chunks ?? null;
+  if (!chunks) {
+    chunks = { boundaries: planChunks(samples.length / sampleRate, await detectSpeech(samples), config.localChunkSeconds), done: 0 };
+    await updateStage(job, STAGE, key, { provider: "local", chunks });
   }
+  const total = chunks.boundaries.length - 1;
+  if (chunks.done < total) {
+    const index = chunks.done;
+    const started = Date.now();
+    const words = await transcribeChunk(samples, sampleRate, chunks.boundaries[index]!, chunks.boundaries[index + 1]!);
+    await saveTranscriptJson(config.postprocessingBucket, chunkWordsObjectName(job, index), job, { words, language: "en", model: LOCAL_MODEL });
+    logs.localChunkDone(ctx, index, total, words.length, Date.now() - started);
+    if (index + 1 < total) {
+      // Give the stage back with the next chunk due, and trigger the next invocation.
+      const handedBack = await updateStage(job, STAGE, key, {
+        state: "pending", attempts: 0, lease_expires_at: null, idempotency_key: null, chunks: { ...chunks, done: index + 1 },
+      });
+      if (handedBack) await publishJobMessage(TOPICS.transcribe, job);
+      return;
+    }
+    chunks = { ...chunks, done: total };
+    await updateStage(job, STAGE, key, { chunks });
+  }
+  const words = [];
+  for (let i = 0; i < total; i++) words.push(...(await loadTranscriptJson(config.postprocessingBucket, chunkWordsObjectName(job, i))).words);
+  const labelled = await labelSpeakers(samples, sampleRate, words);
+  await finishTranscription(job, { words: labelled, language: "en", model: LOCAL_MODEL }, { config, idempotencyKey: key, now: deps.now(), log: ctx });
 }

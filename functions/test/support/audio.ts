@@ -1,15 +1,16 @@
 /** Generated audio fixtures: PCM WAV built in code, other formats encoded from it with the project's ffmpeg. */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runFfmpeg } from "../../src/audio/normalize.js";
+import { encodeWavSamples } from "../../src/audio/pcm.js";
+import { withTempDir } from "../../src/tempDir.js";
 
 /** A speech-like test signal: a gliding tone with syllable-rate amplitude modulation and a little noise. */
 export function makeWav(opts: { seconds: number; sampleRate?: number; channels?: number; baseHz?: number }): Buffer {
   const sampleRate = opts.sampleRate ?? 44_100;
   const channels = opts.channels ?? 2;
   const frames = Math.round(opts.seconds * sampleRate);
-  const data = Buffer.alloc(frames * channels * 2);
+  const samples = new Float32Array(frames * channels);
   const base = opts.baseHz ?? 180;
   let seed = 12345;
   for (let i = 0; i < frames; i++) {
@@ -19,23 +20,9 @@ export function makeWav(opts: { seconds: number; sampleRate?: number; channels?:
     const envelope = 0.5 + 0.5 * Math.sin(2 * Math.PI * 4 * t);
     const f = base * (1 + 0.1 * Math.sin(2 * Math.PI * 0.5 * t));
     const v = Math.max(-1, Math.min(1, 0.4 * envelope * (Math.sin(2 * Math.PI * f * t) + 0.3 * Math.sin(4 * Math.PI * f * t)) + noise));
-    for (let c = 0; c < channels; c++) data.writeInt16LE(Math.round(v * 32767), (i * channels + c) * 2);
+    for (let c = 0; c < channels; c++) samples[i * channels + c] = v;
   }
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0, "ascii");
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write("WAVE", 8, "ascii");
-  header.write("fmt ", 12, "ascii");
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(channels, 22);
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * channels * 2, 28);
-  header.writeUInt16LE(channels * 2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write("data", 36, "ascii");
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
+  return encodeWavSamples(samples, sampleRate, channels);
 }
 
 const CODEC_ARGS: Record<string, string[]> = {
@@ -47,12 +34,9 @@ const CODEC_ARGS: Record<string, string[]> = {
 
 /** Encodes a WAV buffer to another container with ffmpeg. */
 export async function encodeAudio(wav: Buffer, ext: keyof typeof CODEC_ARGS): Promise<Buffer> {
-  const dir = await mkdtemp(join(tmpdir(), "fixture-"));
-  try {
+  return withTempDir("fixture", async (dir) => {
     await writeFile(join(dir, "in.wav"), wav);
     await runFfmpeg(["-i", join(dir, "in.wav"), ...CODEC_ARGS[ext]!, "-y", join(dir, `out.${ext}`)]);
-    return await readFile(join(dir, `out.${ext}`));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    return readFile(join(dir, `out.${ext}`));
+  });
 }

@@ -5,27 +5,24 @@
  * ignored by espeak-ng 1.51.)
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { runFfmpeg } from "../../src/audio/normalize.js";
 import { decodeWavSamples, encodeWavSamples } from "../../src/audio/pcm.js";
+import { withTempDir } from "../../src/tempDir.js";
 
 const SAMPLE_RATE = 16_000;
 
 /** Speaks `text` with an espeak-ng voice; returns a 16 kHz mono 16-bit WAV. `wordsPerMinute` is espeak's -s (default 175). */
 export async function speak(text: string, voice: string, opts: { wordsPerMinute?: number; pitch?: number } = {}): Promise<Buffer> {
-  const dir = await mkdtemp(join(tmpdir(), "speech-"));
-  try {
+  return withTempDir("speech", async (dir) => {
     const raw = join(dir, "espeak.wav");
     const out = join(dir, "16k.wav");
     await promisify(execFile)("espeak-ng", ["-v", voice, "-s", String(opts.wordsPerMinute ?? 175), "-p", String(opts.pitch ?? 50), "-w", raw, text]);
     await runFfmpeg(["-i", raw, "-ac", "1", "-ar", String(SAMPLE_RATE), "-c:a", "pcm_s16le", "-fflags", "+bitexact", "-y", out]);
-    return await readFile(out);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    return readFile(out);
+  });
 }
 
 /** espeak pads utterances with digital silence; trimming it makes the ground-truth times the audible speech. */

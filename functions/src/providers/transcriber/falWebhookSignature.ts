@@ -37,6 +37,9 @@ export function verifyWebhookSignature(h: WebhookHeaders, rawBody: Buffer, keys:
   return keys.some((key) => verify(null, message, key, signature));
 }
 
+/** The per-job webhook token is stored only as this hash. */
+export const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
+
 let cache: { url: string; keys: KeyObject[]; fetchedAt: number } | undefined;
 
 /** The JWKS's Ed25519 keys, cached; `refresh` forces a re-fetch (after a failure, in case FAL rotated keys). */

@@ -2,10 +2,9 @@
  * The offline transcriber: pocketsphinx (Debian) for words, Silero VAD + speaker embeddings + clustering for who
  * spoke. Weak recognition (see README), but real, and it needs no key and no network.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SileroVad } from "../../audio/vad.js";
+import { withTempDir } from "../../tempDir.js";
 import { sliceSamples, writeWavSamples } from "../../audio/pcm.js";
 import { assignSpeakers, diarize } from "../../diarization/diarize.js";
 import { BaselineSpeakerEmbedder } from "../../speaker/baselineEmbedder.js";
@@ -25,15 +24,12 @@ export async function detectSpeech(samples: Float32Array): Promise<SpeechRegion[
 
 /** Words of one chunk [startS, endS) of the recording, with times on the recording's clock. */
 export async function transcribeChunk(samples: Float32Array, sampleRate: number, startS: number, endS: number): Promise<TranscribedWord[]> {
-  const dir = await mkdtemp(join(tmpdir(), "local-stt-"));
-  try {
+  return withTempDir("local-stt", async (dir) => {
     const path = join(dir, "chunk.wav");
     await writeWavSamples(path, sliceSamples(samples, sampleRate, startS, endS), sampleRate);
     const words = await recognizeWav(path);
     return words.map((w) => ({ ...w, start: w.start + startS, end: w.end + startS }));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Speaker labels for the whole recording's words (diarized once over the whole file, so labels agree across chunks). */
