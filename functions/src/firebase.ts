@@ -2,7 +2,7 @@
 import { getApps, initializeApp } from "firebase-admin/app";
 import { getAuth } from "firebase-admin/auth";
 import { getFirestore, type Firestore } from "firebase-admin/firestore";
-import { getStorage } from "firebase-admin/storage";
+import { IdempotencyStrategy, Storage } from "@google-cloud/storage";
 import { PubSub } from "@google-cloud/pubsub";
 
 function app() {
@@ -19,7 +19,25 @@ export function db(): Firestore {
 }
 
 export const auth = () => getAuth(app());
-export const bucket = (name: string) => getStorage(app()).bucket(name);
+let storage: Storage | undefined;
+/**
+ * Our own Storage client rather than firebase-admin's: every write the pipeline makes is safe to repeat (new objects
+ * carry an `ifGenerationMatch: 0` precondition, derived objects are rewritten with the same content), so transient
+ * failures are always retried. (The library's default, "retry only with a precondition", also switches retries off
+ * for the whole client the first time an unconditioned `save` runs.)
+ */
+export function newStorageClient(opts: { apiEndpoint?: string } = {}): Storage {
+  const emulator = process.env.FIREBASE_STORAGE_EMULATOR_HOST;
+  if (emulator && !process.env.STORAGE_EMULATOR_HOST) process.env.STORAGE_EMULATOR_HOST = `http://${emulator}`;
+  return new Storage({
+    ...opts,
+    retryOptions: {
+      autoRetry: true, maxRetries: 5, retryDelayMultiplier: 2, totalTimeout: 120, maxRetryDelay: 8,
+      idempotencyStrategy: IdempotencyStrategy.RetryAlways,
+    },
+  });
+}
+export const bucket = (name: string) => (storage ??= newStorageClient()).bucket(name);
 
 let pubsub: PubSub | undefined;
 export function pubsubClient(): PubSub {

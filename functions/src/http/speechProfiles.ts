@@ -10,11 +10,11 @@ import type { DocumentData } from "firebase-admin/firestore";
 import { z } from "zod";
 import { loadConfig } from "../config.js";
 import { HttpError } from "../errors.js";
-import { db } from "../firebase.js";
+import { bucket, db } from "../firebase.js";
 import { createSpeakerEmbedder } from "../speaker/createEmbedder.js";
 import { meanEmbedding } from "../speaker/matching.js";
 import { isValidDocumentId, userPath } from "../store/paths.js";
-import { writeChunks } from "../store/objects.js";
+import { writeNewObject } from "../store/objects.js";
 import type { StoredSpeechProfile } from "../store/profiles.js";
 import { allowsAudioStorage } from "../store/users.js";
 import { toJsonValue } from "../store/serialize.js";
@@ -29,7 +29,7 @@ const nameSchema = z.object({ name: z.string().trim().min(1).max(100) });
 async function keepSampleAudio(uid: string, owner: string, sample: VoiceSample): Promise<string | null> {
   if (!(await allowsAudioStorage(uid))) return null;
   const name = `${uid}/speech_profiles/${owner}/${Date.now()}.${sample.format.ext}`;
-  await writeChunks(loadConfig().recordingsBucket, name, sample.chunks, sample.format.contentType, { uid, owner });
+  await writeNewObject(bucket(loadConfig().recordingsBucket).file(name), sample.chunks, sample.format.contentType, { uid, owner });
   return name;
 }
 

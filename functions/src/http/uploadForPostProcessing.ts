@@ -10,7 +10,7 @@ import { bucket, db } from "../firebase.js";
 import * as logs from "../logs.js";
 import { sniffAudioFormat, SUPPORTED_FORMATS_TEXT } from "../audio/sniff.js";
 import { createJob, newJobId, refusalForNewJob, rollbackJob } from "../store/jobs.js";
-import { writeChunks } from "../store/objects.js";
+import { writeNewObject } from "../store/objects.js";
 import { memoryPath, uploadObjectName } from "../store/paths.js";
 import { toAppMemory } from "../store/serialize.js";
 import { authenticate } from "./auth.js";
@@ -51,8 +51,8 @@ export async function uploadForPostProcessing(req: Request, res: Response): Prom
   const metadata = { uid, memoryId, jobId, emotionalFeedback: String(emotionalFeedback), uploadedVia: "multipart" };
   try {
     await Promise.all([
-      created.keepRecording ? writeChunks(config.recordingsBucket, objectName, upload.chunks, format.contentType, { uid, memoryId, jobId }) : null,
-      writeChunks(config.postprocessingBucket, objectName, upload.chunks, format.contentType, metadata),
+      created.keepRecording ? writeNewObject(bucket(config.recordingsBucket).file(objectName), upload.chunks, format.contentType, { uid, memoryId, jobId }) : null,
+      writeNewObject(bucket(config.postprocessingBucket).file(objectName), upload.chunks, format.contentType, metadata),
     ]);
   } catch (err) {
     logs.uploadStorageFailed({ ...ctx, jobId }, err);

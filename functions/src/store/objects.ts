@@ -1,7 +1,7 @@
 /** Reading and writing our objects: provider read URLs, audio as samples, streamed uploads. */
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import type { File } from "@google-cloud/storage";
 import { readWavSamples, type PcmAudio } from "../audio/pcm.js";
 import { bucket } from "../firebase.js";
 import { withTempDir } from "../tempDir.js";
@@ -28,8 +28,22 @@ export function downloadWavSamples(bucketName: string, name: string): Promise<Pc
   });
 }
 
-/** Writes an upload kept as chunks (never concatenated) to an object in one request. */
-export async function writeChunks(bucketName: string, name: string, chunks: Buffer[], contentType: string, metadata: Record<string, string>): Promise<void> {
-  const file = bucket(bucketName).file(name);
-  await pipeline(Readable.from(chunks), file.createWriteStream({ resumable: false, contentType, metadata: { metadata } }));
+const PRECONDITION_FAILED = 412;
+
+/**
+ * Writes an upload kept as chunks (never concatenated) to a new object in one request. The object must not exist
+ * (`ifGenerationMatch: 0`: a user's upload is never overwritten), which also makes the write safe to retry: the
+ * client retries transient failures (a reset connection, 5xx) by replaying the chunks. A 412 on a retry means an
+ * earlier attempt landed after all; it counts as written when the stored size is ours.
+ */
+export async function writeNewObject(file: File, chunks: Buffer[], contentType: string, metadata: Record<string, string>): Promise<void> {
+  const size = chunks.reduce((n, c) => n + c.length, 0);
+  try {
+    await file.save(() => Readable.from(chunks), { resumable: false, contentType, metadata: { metadata }, preconditionOpts: { ifGenerationMatch: 0 } });
+  } catch (err) {
+    if ((err as { code?: number }).code !== PRECONDITION_FAILED) throw err;
+    const [stored] = await file.getMetadata();
+    const same = Number(stored.size) === size && Object.entries(metadata).every(([k, v]) => stored.metadata?.[k] === v);
+    if (!same) throw err;
+  }
 }
