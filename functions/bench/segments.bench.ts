@@ -6,13 +6,18 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { it } from "vitest";
 import { cleanWords } from "../src/transcript/cleanWords.js";
 import { groupWordsIntoSegments } from "../src/transcript/groupSegments.js";
-import type { TranscribedWord } from "../src/providers/transcriber/types.js";
+import type { Word } from "../src/model/transcript.js";
 
-function words(n: number): TranscribedWord[] {
+function words(n: number): Word[] {
   let t = 0;
   return Array.from({ length: n }, (_, i) => {
     t += 0.25 + (i % 13 === 0 ? 2 : 0.05);
-    return { text: ` word${i % 97} `, start: t, end: t + 0.2, speaker: i % 10 === 0 ? null : `SPEAKER_0${Math.floor(i / 9) % 3}` };
+    return {
+      text: ` word${i % 97} `,
+      start: t,
+      end: t + 0.2,
+      speaker: i % 10 === 0 ? null : `SPEAKER_0${Math.floor(i / 9) % 3}`,
+    };
   });
 }
 
@@ -30,11 +35,14 @@ it("segment grouping time", async () => {
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
-    results[`words_${n}`] = { medianMs: Number(times[3]!.toFixed(2)), minMs: Number(times[0]!.toFixed(2)), segments };
+    results[`words_${n}`] = { medianMs: Number(times[3].toFixed(2)), minMs: Number(times[0].toFixed(2)), segments };
   }
   const ms = (n: number) => (results[`words_${n}`] as { medianMs: number }).medianMs;
   results.ratio200kTo100k = Number((ms(200_000) / ms(100_000)).toFixed(2));
   console.log(JSON.stringify(results, null, 2));
   await mkdir(new URL("../../bench-results/", import.meta.url), { recursive: true });
-  await writeFile(new URL("../../bench-results/segments.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(
+    new URL("../../bench-results/segments.json", import.meta.url),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
 });

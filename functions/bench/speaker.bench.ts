@@ -13,16 +13,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { it } from "vitest";
 import { concatSamples, decodeWavSamples } from "../src/audio/pcm.js";
-import { BaselineSpeakerEmbedder } from "../src/speaker/baselineEmbedder.js";
+import { BaselineSpeakerEmbedder } from "../src/providers/speakerEmbedder/baseline.js";
 import { fbank } from "../src/speaker/features.js";
-import { type VoiceProfile, matchSpeakers, meanEmbedding } from "../src/speaker/matching.js";
-import { OnnxSpeakerEmbedder } from "../src/speaker/onnxEmbedder.js";
-import { type SpeakerEmbedder, cosineSimilarity } from "../src/speaker/types.js";
+import type { VoiceProfile } from "../src/model/speaker.js";
+import { matchSpeakers, meanEmbedding } from "../src/speaker/matching.js";
+import { OnnxSpeakerEmbedder } from "../src/providers/speakerEmbedder/onnx.js";
+import type { SpeakerEmbedder } from "../src/model/speaker.js";
+import { cosineSimilarity } from "../src/speaker/similarity.js";
 import { writeProjectionModel, writeRandomTdnnModel, writeStatsPoolingModel } from "../test/support/onnxFixture.js";
 import { speak } from "../test/support/speech.js";
 
 const SR = 16_000;
-/** Distinct espeak-ng 1.51 voices (byte-identical output was checked: "en" = "en-gb" = "en-gb+f3", so only en-gb is used). */
+/**
+ * Distinct espeak-ng 1.51 voices (byte-identical output was checked: "en" = "en-gb" = "en-gb+f3", so only en-gb is
+ * used).
+ */
 const VOICES = ["en-us", "en+f3", "en-us+m7", "en+f5", "en-us+m3", "en-gb", "en+m2", "en-us+f4"];
 const ENROLL_SENTENCES = [
   "I think we should start the project next week if the budget is approved.",
@@ -54,7 +59,9 @@ const CENTRED_THRESHOLDS = [
   ...Array.from({ length: 17 }, (_, i) => round(0.05 * (i + 1), 2)),
   ...Array.from({ length: 14 }, (_, i) => round(0.86 + 0.01 * i, 2)),
 ];
-/** A wrong `is_user` is worse than an unknown speaker: the recommended threshold keeps false accepts at or below this. */
+/**
+ * A wrong `is_user` is worse than an unknown speaker: the recommended threshold keeps false accepts at or below this.
+ */
 const MAX_FALSE_ACCEPT_RATE = 0.01;
 
 type Utterance = { voice: string; samples: Float32Array };
@@ -83,21 +90,33 @@ it("speaker embedding: real-time factor and speaker-ID accuracy", async () => {
         ...(await speakerIdentification(baseline, enroll, test)),
       },
       // For comparison only: weight-free pooling statistics through the ONNX path (not a real speaker model).
-      speakerIdOnnxStatsPooling: await summaryOnly(await OnnxSpeakerEmbedder.load(models.stats, { intraOpNumThreads: 1 }), enroll, test),
+      speakerIdOnnxStatsPooling: await summaryOnly(
+        await OnnxSpeakerEmbedder.load(models.stats, { intraOpNumThreads: 1 }),
+        enroll,
+        test,
+      ),
     };
     console.log(JSON.stringify(results, null, 2));
     await mkdir(new URL("../../bench-results/", import.meta.url), { recursive: true });
-    await writeFile(new URL("../../bench-results/speaker.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(
+      new URL("../../bench-results/speaker.json", import.meta.url),
+      `${JSON.stringify(results, null, 2)}\n`,
+    );
   } finally {
     await rm(fixtureDir, { recursive: true, force: true });
   }
 }, 900_000);
 
-/** Every sentence in every voice, espeak's silence padding trimmed (finding speech is the VAD's job, not the embedder's). */
+/**
+ * Every sentence in every voice, espeak's silence padding trimmed (finding speech is the VAD's job, not the
+ * embedder's).
+ */
 async function synthesize(sentences: string[]): Promise<Utterance[]> {
   const utterances: Utterance[] = [];
   for (const voice of VOICES) {
-    const spoken = await Promise.all(sentences.map(async (text) => trimSilence(decodeWavSamples(await speak(text, voice)).samples)));
+    const spoken = await Promise.all(
+      sentences.map(async (text) => trimSilence(decodeWavSamples(await speak(text, voice)).samples)),
+    );
     utterances.push(...spoken.map((samples) => ({ voice, samples })));
   }
   return utterances;
@@ -110,16 +129,23 @@ function trimSilence(samples: Float32Array): Float32Array {
 
 // ---- real-time factor ----
 
-async function measureRealTimeFactors(test: Utterance[], baseline: SpeakerEmbedder, models: Record<"stats" | "projection" | "tdnn", string>) {
+async function measureRealTimeFactors(
+  test: Utterance[],
+  baseline: SpeakerEmbedder,
+  models: Record<"stats" | "projection" | "tdnn", string>,
+) {
   // ~60 s: test sentences of two voices, back to back with 0.3 s pauses.
   const parts = test.filter((u) => u.voice === "en-us" || u.voice === "en+f3");
   const gap = new Float32Array(0.3 * SR);
   const pieces: Float32Array[] = [];
-  while (seconds(pieces.map((samples) => ({ samples }))) < 60) pieces.push(parts[pieces.length % parts.length]!.samples, gap);
+  while (seconds(pieces.map((samples) => ({ samples }))) < 60)
+    pieces.push(parts[pieces.length % parts.length].samples, gap);
   const audio = concatSamples(pieces);
   const audioS = audio.length / SR;
   // Diarization embeds 3 s windows; identification embeds whole speaker turns. Both shapes are timed.
-  const windows = Array.from({ length: Math.floor(audioS / 3) }, (_, i) => audio.subarray(i * 3 * SR, (i + 1) * 3 * SR));
+  const windows = Array.from({ length: Math.floor(audioS / 3) }, (_, i) =>
+    audio.subarray(i * 3 * SR, (i + 1) * 3 * SR),
+  );
 
   const time = async (work: () => Promise<unknown>) => {
     await work(); // warm-up: first-run allocations and ORT's lazy initialisation
@@ -167,7 +193,8 @@ async function embedAll(embedder: SpeakerEmbedder, utterances: Utterance[]): Pro
   const embedded: Embedded[] = [];
   for (const u of utterances) {
     const embedding = await embedder.embed(u.samples);
-    if (!embedding) throw new Error(`${embedder.modelId} gave no embedding for a ${u.samples.length / SR} s ${u.voice} utterance`);
+    if (!embedding)
+      throw new Error(`${embedder.modelId} gave no embedding for a ${u.samples.length / SR} s ${u.voice} utterance`);
     embedded.push({ voice: u.voice, embedding });
   }
   return embedded;
@@ -204,18 +231,23 @@ type Comparison = "raw" | "centred";
 function outcomeAt(threshold: number, enroll: Embedded[], test: Embedded[], comparison: Comparison): Outcome {
   const outcome: Outcome = { genuine: 0, correct: 0, wrongProfile: 0, rejected: 0, impostor: 0, impostorAccepted: 0 };
   for (const heldOut of VOICES) {
-    let profiles = enrolledProfiles(enroll, VOICES.filter((v) => v !== heldOut));
+    let profiles = enrolledProfiles(
+      enroll,
+      VOICES.filter((v) => v !== heldOut),
+    );
     let prepare = (e: Float32Array) => e;
     if (comparison === "centred") {
       const background = meanEmbedding(profiles.map((p) => p.embedding))!;
       prepare = (e) => {
         const norm = Math.hypot(...e);
-        return e.map((v, i) => v / norm - background[i]!);
+        return e.map((v, i) => v / norm - background[i]);
       };
       profiles = profiles.map((p) => ({ ...p, embedding: prepare(p.embedding) }));
     }
     for (const t of test) {
-      const match = matchSpeakers(new Map([["SPEAKER_00", prepare(t.embedding)]]), profiles, threshold).get("SPEAKER_00");
+      const match = matchSpeakers(new Map([["SPEAKER_00", prepare(t.embedding)]]), profiles, threshold).get(
+        "SPEAKER_00",
+      );
       if (t.voice === heldOut) {
         outcome.impostor++;
         if (match) outcome.impostorAccepted++;
@@ -241,12 +273,16 @@ function rates(threshold: number, o: Outcome) {
   };
 }
 
-/** The sweep, and the threshold with the best accuracy among those with few false accepts (ties: the higher, safer one). */
+/**
+ * The sweep, and the threshold with the best accuracy among those with few false accepts (ties: the higher, safer one).
+ */
 function thresholdSweep(thresholds: number[], enroll: Embedded[], test: Embedded[], comparison: Comparison) {
   const sweep = thresholds.map((t) => rates(t, outcomeAt(t, enroll, test, comparison)));
   const allowed = sweep.filter((r) => r.falseAcceptRate <= MAX_FALSE_ACCEPT_RATE);
   const recommended = allowed.length
-    ? allowed.reduce((best, r) => (r.accuracy > best.accuracy || (r.accuracy === best.accuracy && r.threshold > best.threshold) ? r : best))
+    ? allowed.reduce((best, r) =>
+        r.accuracy > best.accuracy || (r.accuracy === best.accuracy && r.threshold > best.threshold) ? r : best,
+      )
     : sweep.reduce((best, r) => (r.falseAcceptRate < best.falseAcceptRate ? r : best));
   return { sweep, recommended, feasible: allowed.length > 0 };
 }
@@ -271,7 +307,9 @@ async function speakerIdentification(embedder: SpeakerEmbedder, enrollAudio: Utt
     sweep,
     ...similarity,
     experimentCentred: {
-      what: "matchSpeakers on embeddings minus a background mean (the enrolled profiles' mean); not what matching.ts does",
+      what:
+        "matchSpeakers on embeddings minus a background mean (the enrolled profiles' mean); " +
+        "not what matching.ts does",
       bestThresholdUnderMaxFalseAcceptRate: centred.recommended,
       sweep: centred.sweep,
     },
@@ -279,7 +317,9 @@ async function speakerIdentification(embedder: SpeakerEmbedder, enrollAudio: Utt
   };
 }
 
-/** Cosine statistics and closed-set confusions (all voices enrolled, no threshold): which voices the embedder mixes up. */
+/**
+ * Cosine statistics and closed-set confusions (all voices enrolled, no threshold): which voices the embedder mixes up.
+ */
 function similarityAnalysis(enroll: Embedded[], test: Embedded[]) {
   const profiles = enrolledProfiles(enroll, VOICES);
   const genuine: number[] = [];
@@ -313,28 +353,44 @@ function similarityAnalysis(enroll: Embedded[], test: Embedded[]) {
 
 type Rates = ReturnType<typeof rates>;
 
-function notesFrom(similarity: ReturnType<typeof similarityAnalysis>, recommended: Rates, feasible: boolean, centred: Rates): string[] {
+function notesFrom(
+  similarity: ReturnType<typeof similarityAnalysis>,
+  recommended: Rates,
+  feasible: boolean,
+  centred: Rates,
+): string[] {
   const notes = [
-    "Synthetic espeak voices (deterministic formant synthesis), not people: real speakers vary far more between utterances.",
-    `Raw (uncentred) cosines: same voice ${similarity.cosine.sameVoice.mean} mean (min ${similarity.cosine.sameVoice.min}), ` +
-      `different voices ${similarity.cosine.differentVoice.mean} mean (max ${similarity.cosine.differentVoice.max}), so the threshold is high.`,
+    "Synthetic espeak voices (deterministic formant synthesis), not people: " +
+      "real speakers vary far more between utterances.",
+    `Raw (uncentred) cosines: same voice ${similarity.cosine.sameVoice.mean} mean ` +
+      `(min ${similarity.cosine.sameVoice.min}), ` +
+      `different voices ${similarity.cosine.differentVoice.mean} mean ` +
+      `(max ${similarity.cosine.differentVoice.max}), so the threshold is high.`,
   ];
-  if (!feasible) notes.push(`No threshold in the sweep keeps false accepts at or below ${MAX_FALSE_ACCEPT_RATE}; the one with the fewest is recommended.`);
+  if (!feasible)
+    notes.push(
+      `No threshold in the sweep keeps false accepts at or below ${MAX_FALSE_ACCEPT_RATE}; ` +
+        "the one with the fewest is recommended.",
+    );
   const mixed = similarity.closedSetConfusions.filter((c) => c.fraction >= 0.25);
   if (mixed.length) {
     notes.push(
-      "Voices the baseline cannot tell apart reliably (share of a voice's test utterances closest to another enrolled voice, " +
-        `all voices enrolled): ${mixed.map((c) => `${c.voice} → ${c.confusedWith} ${Math.round(c.fraction * 100)}%`).join(", ")}.`,
+      "Voices the baseline cannot tell apart reliably " +
+        "(share of a voice's test utterances closest to another enrolled voice, all voices enrolled): " +
+        `${mixed.map((c) => `${c.voice} → ${c.confusedWith} ${Math.round(c.fraction * 100)}%`).join(", ")}.`,
     );
   }
   notes.push(
     `At ${recommended.threshold}: accuracy ${recommended.accuracy}, false accepts ${recommended.falseAcceptRate}, ` +
       `false rejects ${recommended.falseRejectRate}. Unmatched speakers stay unknown, which is the safe failure.`,
-    "These voices never vary between takes; real people do, so their same-speaker cosines will be lower and a threshold this " +
-      "close to 1 will leave most real users unrecognised. The baseline is fit for diarization, not for is_user decisions: " +
+    "These voices never vary between takes; real people do, so their same-speaker cosines will be lower " +
+      "and a threshold this close to 1 will leave most real users unrecognised. " +
+      "The baseline is fit for diarization, not for is_user decisions: " +
       "use a real model (SPEAKER_MODEL_PATH) and re-run this bench for its threshold.",
-    `Centred on a background mean instead (experiment), the best threshold under the same false-accept limit is ${centred.threshold}: ` +
-      `accuracy ${centred.accuracy}, false accepts ${centred.falseAcceptRate}, false rejects ${centred.falseRejectRate}.`,
+    "Centred on a background mean instead (experiment), " +
+      `the best threshold under the same false-accept limit is ${centred.threshold}: ` +
+      `accuracy ${centred.accuracy}, false accepts ${centred.falseAcceptRate}, ` +
+      `false rejects ${centred.falseRejectRate}.`,
   );
   return notes;
 }
@@ -342,7 +398,11 @@ function notesFrom(similarity: ReturnType<typeof similarityAnalysis>, recommende
 async function summaryOnly(embedder: OnnxSpeakerEmbedder, enrollAudio: Utterance[], testAudio: Utterance[]) {
   try {
     const analysis = similarityAnalysis(await embedAll(embedder, enrollAudio), await embedAll(embedder, testAudio));
-    return { embedder: embedder.modelId, cosine: analysis.cosine, closedSetTop1Accuracy: analysis.closedSetTop1Accuracy };
+    return {
+      embedder: embedder.modelId,
+      cosine: analysis.cosine,
+      closedSetTop1Accuracy: analysis.closedSetTop1Accuracy,
+    };
   } finally {
     await embedder.release();
   }
@@ -365,9 +425,9 @@ function summarize(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   return {
     mean: round(values.reduce((s, v) => s + v, 0) / values.length, 4),
-    min: round(sorted[0]!, 4),
-    median: round(sorted[Math.floor(sorted.length / 2)]!, 4),
-    max: round(sorted[sorted.length - 1]!, 4),
+    min: round(sorted[0], 4),
+    median: round(sorted[Math.floor(sorted.length / 2)], 4),
+    max: round(sorted[sorted.length - 1], 4),
   };
 }
 
@@ -378,7 +438,6 @@ function seconds(utterances: { samples: Float32Array }[]): number {
 function range(values: number[]) {
   return { min: round(Math.min(...values), 2), max: round(Math.max(...values), 2) };
 }
-
 
 function round(x: number, digits: number): number {
   return Number(x.toFixed(digits));

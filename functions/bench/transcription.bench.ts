@@ -7,9 +7,11 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { it } from "vitest";
 import { decodeWavSamples } from "../src/audio/pcm.js";
 import { planChunks } from "../src/providers/transcriber/chunkPlan.js";
-import { detectSpeech, labelSpeakers, transcribeChunk } from "../src/providers/transcriber/local.js";
-import type { TranscribedWord } from "../src/providers/transcriber/types.js";
+import { LocalTranscriber } from "../src/providers/transcriber/local.js";
+import type { Word } from "../src/model/transcript.js";
 import { makeConversation, type ConversationTurn } from "../test/support/speech.js";
+
+const local = new LocalTranscriber();
 
 const SENTENCES = [
   "I think we should start the project next week if the budget is approved.",
@@ -25,7 +27,7 @@ const SENTENCES = [
 ];
 
 /** Words whose midpoint falls in a ground-truth turn, scored after mapping each label to its majority voice. */
-export function speakerAccuracy(words: TranscribedWord[], turns: ConversationTurn[]) {
+export function speakerAccuracy(words: Word[], turns: ConversationTurn[]) {
   const voiceAt = (t: number) => turns.find((turn) => t >= turn.start - 0.3 && t <= turn.end + 0.3)?.voice;
   const judged = words.flatMap((w) => {
     const voice = voiceAt((w.start + w.end) / 2);
@@ -37,7 +39,9 @@ export function speakerAccuracy(words: TranscribedWord[], turns: ConversationTur
     byVoice.set(voice, (byVoice.get(voice) ?? 0) + 1);
     votes.set(label, byVoice);
   }
-  const labelVoice = new Map([...votes].map(([label, byVoice]) => [label, [...byVoice].sort((a, b) => b[1] - a[1])[0]![0]]));
+  const labelVoice = new Map(
+    [...votes].map(([label, byVoice]) => [label, [...byVoice].sort((a, b) => b[1] - a[1])[0][0]]),
+  );
   const right = judged.filter((j) => labelVoice.get(j.label) === j.voice).length;
   return { judgedWords: judged.length, accuracy: judged.length ? right / judged.length : 0, speakersFound: votes.size };
 }
@@ -45,19 +49,21 @@ export function speakerAccuracy(words: TranscribedWord[], turns: ConversationTur
 it("offline transcription: real-time factor and diarization accuracy", async () => {
   // About 5 minutes: 66 utterances of 3–4 s with 0.9 s pauses.
   const turns = [];
-  for (let i = 0; turns.length < 66; i++) turns.push({ voice: i % 2 ? "en+f3" : "en-us", text: SENTENCES[i % SENTENCES.length]! });
+  for (let i = 0; turns.length < 66; i++)
+    turns.push({ voice: i % 2 ? "en+f3" : "en-us", text: SENTENCES[i % SENTENCES.length] });
   const conversation = await makeConversation(turns, { gapS: 0.9 });
   const { samples, sampleRate } = decodeWavSamples(conversation.wav);
   const audioS = samples.length / sampleRate;
 
   const t0 = performance.now();
-  const speech = await detectSpeech(samples);
+  const speech = await local.detectSpeech(samples);
   const t1 = performance.now();
   const boundaries = planChunks(audioS, speech, 240);
-  const words: TranscribedWord[] = [];
-  for (let i = 0; i + 1 < boundaries.length; i++) words.push(...(await transcribeChunk(samples, sampleRate, boundaries[i]!, boundaries[i + 1]!)));
+  const words: Word[] = [];
+  for (let i = 0; i + 1 < boundaries.length; i++)
+    words.push(...(await local.transcribeChunk(samples, sampleRate, boundaries[i], boundaries[i + 1])));
   const t2 = performance.now();
-  const labelled = await labelSpeakers(samples, sampleRate, words);
+  const labelled = await local.labelSpeakers(samples, sampleRate, words);
   const t3 = performance.now();
 
   const results = {
@@ -75,5 +81,8 @@ it("offline transcription: real-time factor and diarization accuracy", async () 
   };
   console.log(JSON.stringify(results, null, 2));
   await mkdir(new URL("../../bench-results/", import.meta.url), { recursive: true });
-  await writeFile(new URL("../../bench-results/transcription.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(
+    new URL("../../bench-results/transcription.json", import.meta.url),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
 }, 900_000);

@@ -1,11 +1,19 @@
 /**
  * Every parameter and secret the functions read, in one place. Params are resolved by the Functions runtime from
- * `functions/.env`, `.env.<projectId>` (and `.env.local` in the emulator); trigger options reference the param
- * objects themselves so deploys bind them, and handlers call `loadConfig()` at run time.
+ * `functions/.env`, `.env.<projectId>` (and `.env.local` in the emulator); their defaults live here only. Trigger
+ * options reference the param objects themselves so deploys bind them, and handlers call `loadConfig()` at run time.
+ * Secrets are bound in the options of the triggers that use them and read with `.value()` inside those handlers.
  */
 import { defineInt, defineSecret, defineString } from "firebase-functions/params";
 
 export const REGION = "us-central1";
+
+/**
+ * A failing event is redelivered (retry: true) until it is this old; the stage then fails the job instead of
+ * throwing. Storage events carry one upload, so an hour of retries is plenty; stage messages get two.
+ */
+export const STORAGE_EVENT_MAX_AGE_MS = 60 * 60 * 1000;
+export const MESSAGE_MAX_AGE_MS = 2 * 60 * 60 * 1000;
 
 export const POSTPROCESSING_BUCKET = defineString("POSTPROCESSING_BUCKET", {
   description: "Bucket holding uploaded audio for post-processing and its normalized copies (deleted after retention).",
@@ -47,12 +55,18 @@ export const STAGE_MAX_ATTEMPTS = defineInt("STAGE_MAX_ATTEMPTS", {
 });
 
 /** FAL (WhisperX-style transcription + diarization). Without the secret the offline transcriber is used. */
-export const FAL_KEY = defineSecret("FAL_KEY");
+export const FAL_KEY = defineSecret("FAL_KEY", {
+  description:
+    "FAL API key (KEY_ID:KEY_SECRET) for transcription; without it the offline transcriber is used where present.",
+});
 export const TRANSCRIBER = defineString("TRANSCRIBER", {
   description: "auto (FAL when FAL_KEY is set, else local), fal, or local.",
   default: "auto",
 });
-export const FAL_ENDPOINT = defineString("FAL_ENDPOINT", { description: "FAL model endpoint id.", default: "fal-ai/whisper" });
+export const FAL_ENDPOINT = defineString("FAL_ENDPOINT", {
+  description: "FAL model endpoint id.",
+  default: "fal-ai/whisper",
+});
 export const FAL_BASE_URL = defineString("FAL_BASE_URL", {
   description: "Origin for FAL queue calls: FAL itself, or a proxy / local fake (tests).",
   default: "https://queue.fal.run",
@@ -62,7 +76,7 @@ export const FAL_JWKS_URL = defineString("FAL_JWKS_URL", {
   default: "https://rest.alpha.fal.ai/.well-known/jwks.json",
 });
 export const FAL_WEBHOOK_URL = defineString("FAL_WEBHOOK_URL", {
-  description: "Public URL of the falWebhook function, or \"auto\" to derive it from the project and region.",
+  description: 'Public URL of the falWebhook function, or "auto" to derive it from the project and region.',
   default: "auto",
 });
 export const FAL_WEBHOOK_GRACE_MINUTES = defineInt("FAL_WEBHOOK_GRACE_MINUTES", {
@@ -83,9 +97,14 @@ export const SEGMENT_MAX_GAP_SECONDS = defineString("SEGMENT_MAX_GAP_SECONDS", {
   description: "A pause this long (seconds) between two words of one speaker starts a new segment.",
   default: "1.5",
 });
-export const SEGMENT_MAX_SECONDS = defineInt("SEGMENT_MAX_SECONDS", { description: "Longest segment, in seconds.", default: 30 });
+export const SEGMENT_MAX_SECONDS = defineInt("SEGMENT_MAX_SECONDS", {
+  description: "Longest segment, in seconds.",
+  default: 30,
+});
 export const SPEAKER_MODEL_PATH = defineString("SPEAKER_MODEL_PATH", {
-  description: "Path (in the deployed source) of a wespeaker-style ONNX speaker-embedding model, or \"baseline\" for the built-in MFCC+pitch embedder.",
+  description:
+    "Path (in the deployed source) of a wespeaker-style ONNX speaker-embedding model, " +
+    'or "baseline" for the built-in MFCC+pitch embedder.',
   default: "baseline",
 });
 export const SPEAKER_MODEL_THREADS = defineInt("SPEAKER_MODEL_THREADS", {
@@ -93,7 +112,8 @@ export const SPEAKER_MODEL_THREADS = defineInt("SPEAKER_MODEL_THREADS", {
   default: 1,
 });
 export const SPEAKER_MATCH_THRESHOLD = defineString("SPEAKER_MATCH_THRESHOLD", {
-  description: "Cosine similarity above which a speaker is taken to be an enrolled profile; calibrate per model (README).",
+  description:
+    "Cosine similarity above which a speaker is taken to be an enrolled profile; calibrate per model (README).",
   default: "0.995",
 });
 
@@ -109,7 +129,6 @@ export interface Config {
   stageLeaseMs: number;
   stageMaxAttempts: number;
   transcriber: "auto" | "fal" | "local";
-  falKey: string;
   falEndpoint: string;
   falBaseUrl: string;
   falJwksUrl: string;
@@ -127,12 +146,14 @@ export interface Config {
 
 function numberParam(name: string, value: string, min: number, max: number): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number in [${min}, ${max}]; got "${value}"`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new Error(`${name} must be a number in [${min}, ${max}]; got "${value}"`);
   return n;
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new Error(`${name} must be one of ${allowed.join(", ")}; got "${value}"`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new Error(`${name} must be one of ${allowed.join(", ")}; got "${value}"`);
   return value as T;
 }
 
@@ -156,8 +177,6 @@ export function loadConfig(): Config {
     stageLeaseMs: STAGE_LEASE_SECONDS.value() * 1000,
     stageMaxAttempts: STAGE_MAX_ATTEMPTS.value(),
     transcriber: oneOf("TRANSCRIBER", TRANSCRIBER.value(), ["auto", "fal", "local"] as const),
-    // The secret is only mounted into functions that list FAL_KEY in `secrets`; elsewhere it reads as empty.
-    falKey: process.env.FAL_KEY ?? "",
     falEndpoint: FAL_ENDPOINT.value(),
     falBaseUrl: FAL_BASE_URL.value(),
     falJwksUrl: FAL_JWKS_URL.value(),
@@ -172,15 +191,6 @@ export function loadConfig(): Config {
     speakerMatchThreshold: numberParam("SPEAKER_MATCH_THRESHOLD", SPEAKER_MATCH_THRESHOLD.value(), -1, 1),
   };
 }
-
-/** Pub/Sub topics between stages. Messages carry ids only: {uid, memoryId, jobId}. */
-export const TOPICS = {
-  transcribe: "postprocessing-transcribe",
-  segment: "postprocessing-segment",
-  identify: "postprocessing-identify",
-  reprocess: "postprocessing-reprocess",
-  emotion: "postprocessing-emotion",
-} as const;
 
 /** Custom-metadata key marking objects the pipeline wrote itself, so the finalize trigger ignores them. */
 export const DERIVED_OBJECT_TAG = "pipelineDerived";

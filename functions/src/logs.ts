@@ -1,6 +1,8 @@
 /**
- * One named function per event, so call sites read like prose and every line carries the same structured fields
- * (memoryId, jobId, stage, eventId, durationMs, outcome) for log-based metrics in the Cloud console.
+ * One named function per event, so call sites read like prose and log-based metrics in the Cloud console can key on
+ * `event`. Lines about a job carry the job's ids (uid, memoryId, jobId) and, inside a stage, `stage` and the
+ * `eventId` of the delivery; results carry `outcome` and `durationMs`. Lines about no job (a sweep's summary, a
+ * refused webhook) carry what they know.
  */
 import { logger } from "firebase-functions";
 
@@ -13,14 +15,27 @@ export interface LogContext {
   route?: string;
 }
 
-export const uploadAccepted = (ctx: LogContext, d: { format: string; sizeBytes: number; keepRecording: boolean; via: string }) =>
-  logger.info("upload accepted", { ...ctx, event: "upload_accepted", outcome: "accepted", ...d });
+export const uploadAccepted = (
+  ctx: LogContext,
+  d: { format: string; sizeBytes: number; keepRecording: boolean; via: string },
+) => logger.info("upload accepted", { ...ctx, event: "upload_accepted", outcome: "accepted", ...d });
 export const requestRefused = (ctx: LogContext, d: { status: number; code: string; message: string }) =>
   logger.warn("request refused", { ...ctx, event: "request_refused", outcome: "refused", ...d });
 export const uploadStorageFailed = (ctx: LogContext, err: unknown) =>
-  logger.error("upload could not be written to storage; job rolled back", { ...ctx, event: "upload_storage_failed", error: String(err) });
+  logger.error("upload could not be written to storage; job rolled back", {
+    ...ctx,
+    event: "upload_storage_failed",
+    error: String(err),
+  });
 export const requestFailed = (ctx: LogContext, err: unknown) =>
-  logger.error("request failed", { ...ctx, event: "request_failed", error: err instanceof Error ? err.stack : String(err) });
+  logger.error("request failed", {
+    ...ctx,
+    event: "request_failed",
+    error: err instanceof Error ? err.stack : String(err),
+  });
+
+export const malformedDocumentIgnored = (ctx: LogContext, what: string, problem: string) =>
+  logger.warn("malformed document ignored", { ...ctx, event: "malformed_document_ignored", what, problem });
 
 export const objectIgnored = (ctx: LogContext, reason: string, name: string) =>
   logger.debug("object ignored", { ...ctx, event: "object_ignored", reason, object: name });
@@ -31,7 +46,13 @@ export const stageStarted = (ctx: LogContext, attempt: number) =>
 export const stageDone = (ctx: LogContext, durationMs: number, d: Record<string, unknown> = {}) =>
   logger.info("stage done", { ...ctx, event: "stage_done", outcome: "done", durationMs, ...d });
 export const stageRetrying = (ctx: LogContext, durationMs: number, err: unknown) =>
-  logger.warn("stage failed, will retry", { ...ctx, event: "stage_retry", outcome: "retry", durationMs, error: String(err) });
+  logger.warn("stage failed, will retry", {
+    ...ctx,
+    event: "stage_retry",
+    outcome: "retry",
+    durationMs,
+    error: String(err),
+  });
 export const jobFailed = (ctx: LogContext, reason: string) =>
   logger.error("job failed", { ...ctx, event: "job_failed", outcome: "failed", reason });
 export const jobCanceled = (ctx: LogContext, reason: string) =>
@@ -46,8 +67,6 @@ export const sweepDeleted = (ctx: LogContext, object: string, ageHours: number) 
 export const sweepUnknownObject = (object: string) =>
   logger.warn("object without pipeline metadata left alone", { event: "sweep_unknown_object", stage: "sweep", object });
 
-export const transcriptionDone = (ctx: LogContext, wordCount: number, speakerCount: number, model: string) =>
-  logger.info("transcription done", { ...ctx, event: "transcription_done", wordCount, speakerCount, model });
 export const falSubmitted = (ctx: LogContext, requestId: string) =>
   logger.info("submitted to FAL", { ...ctx, event: "fal_submitted", requestId });
 export const falWebhookIgnored = (ctx: LogContext, requestId: string, reason: string) =>
@@ -57,6 +76,13 @@ export const falWebhookRejected = (reason: string) =>
 export const falPolled = (ctx: LogContext, requestId: string, status: string) =>
   logger.info("polled FAL", { ...ctx, event: "fal_polled", requestId, status });
 export const localChunkDone = (ctx: LogContext, index: number, total: number, words: number, durationMs: number) =>
-  logger.info("local transcription chunk done", { ...ctx, event: "local_chunk_done", chunk: index, chunks: total, words, durationMs });
+  logger.info("local transcription chunk done", {
+    ...ctx,
+    event: "local_chunk_done",
+    chunk: index,
+    chunks: total,
+    words,
+    durationMs,
+  });
 export const stageRedriven = (ctx: LogContext, topic: string) =>
   logger.warn("stage re-driven", { ...ctx, event: "stage_redriven", topic });

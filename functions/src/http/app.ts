@@ -2,13 +2,18 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import { HttpError } from "../errors.js";
 import * as logs from "../logs.js";
+import { JobRefusedError } from "../store/jobs.js";
 import { getJob } from "./getJob.js";
 import { openUploadSession } from "./openUploadSession.js";
 import { uploadForPostProcessing } from "./uploadForPostProcessing.js";
+import { refusalError } from "./refusals.js";
 import { addPersonSample, createPerson, renamePerson, uploadOwnVoice } from "./speechProfiles.js";
 
 const methodNotAllowed = (allowed: string) => (_req: Request, res: Response) => {
-  res.status(405).set("Allow", allowed).json({ error: { code: "method_not_allowed", message: `Use ${allowed}.` } });
+  res
+    .status(405)
+    .set("Allow", allowed)
+    .json({ error: { code: "method_not_allowed", message: `Use ${allowed}.` } });
 };
 
 export function createApi(): express.Express {
@@ -29,8 +34,12 @@ export function createApi(): express.Express {
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: { code: "not_found", message: "No such endpoint." } });
   });
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const ctx = { memoryId: typeof req.params?.memoryId === "string" ? req.params.memoryId : undefined, route: req.path };
+  app.use((caught: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const err = caught instanceof JobRefusedError ? refusalError(caught.refusal) : caught;
+    const ctx = {
+      memoryId: typeof req.params?.memoryId === "string" ? req.params.memoryId : undefined,
+      route: req.path,
+    };
     if (err instanceof HttpError) {
       logs.requestRefused(ctx, { status: err.status, code: err.code, message: err.message });
       res.status(err.status).json({ error: { code: err.code, message: err.message } });

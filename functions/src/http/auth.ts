@@ -1,14 +1,14 @@
 /** Firebase ID token verification for the app's `Authorization: Bearer <token>` header. */
 import type { Request } from "express";
 import { HttpError } from "../errors.js";
-import { auth } from "../firebase.js";
+import { auth } from "../store/firebase.js";
 
 export async function authenticate(req: Request): Promise<string> {
   const match = /^Bearer\s+(\S+)$/i.exec(req.get("authorization") ?? "");
   if (!match) throw new HttpError(401, "unauthenticated", "Missing Authorization: Bearer <Firebase ID token>.");
   try {
     // checkRevoked also refuses tokens of disabled accounts and tokens issued before a revocation.
-    const decoded = await auth().verifyIdToken(match[1]!, true);
+    const decoded = await auth().verifyIdToken(match[1], true);
     return decoded.uid;
   } catch (err) {
     const code = (err as { code?: string }).code;

@@ -7,14 +7,18 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Request, Response } from "express";
 import { z } from "zod";
-import { loadConfig } from "../config.js";
+import type { Config } from "../config.js";
 import { HttpError } from "../errors.js";
-import { db } from "../firebase.js";
 import * as logs from "../logs.js";
-import type { Postprocessing } from "../model.js";
-import { createFal } from "../providers/transcriber/fal.js";
-import { falWebhookKeys, sha256Hex, verifyWebhookSignature, webhookHeaders } from "../providers/transcriber/falWebhookSignature.js";
-import { applyFalOutcome } from "../stages/applyFalOutcome.js";
+import {
+  falWebhookKeys,
+  sha256Hex,
+  verifyWebhookSignature,
+  webhookHeaders,
+} from "../providers/transcriber/falWebhookSignature.js";
+import type { QueuedTranscriber } from "../providers/transcriber/types.js";
+import { applyQueuedOutcome } from "../stages/transcriptionResult.js";
+import { db } from "../store/firebase.js";
 import { memoryPath } from "../store/paths.js";
 
 const bodySchema = z.object({
@@ -25,7 +29,16 @@ const bodySchema = z.object({
   payload_error: z.unknown().optional(),
 });
 
-const querySchema = z.object({ uid: z.string().min(1), memoryId: z.string().min(1), jobId: z.string().min(1), token: z.string().min(16) });
+/** FAL's webhook `error` as text (FAL sends a string such as "Invalid status code: 422"). */
+const webhookErrorText = (error: unknown): string =>
+  error === undefined || error === null ? "FAL error" : typeof error === "string" ? error : JSON.stringify(error);
+
+const querySchema = z.object({
+  uid: z.string().min(1),
+  memoryId: z.string().min(1),
+  jobId: z.string().min(1),
+  token: z.string().min(16),
+});
 
 async function verifySignature(req: Request, rawBody: Buffer, jwksUrl: string): Promise<string> {
   const headers = webhookHeaders((name) => req.get(name));
@@ -33,13 +46,19 @@ async function verifySignature(req: Request, rawBody: Buffer, jwksUrl: string): 
   let keys = await falWebhookKeys(jwksUrl);
   if (!verifyWebhookSignature(headers, rawBody, keys)) {
     keys = await falWebhookKeys(jwksUrl, true); // FAL may have rotated its keys since we cached them
-    if (!verifyWebhookSignature(headers, rawBody, keys)) throw new HttpError(401, "invalid_signature", "The FAL webhook signature does not verify.");
+    if (!verifyWebhookSignature(headers, rawBody, keys))
+      throw new HttpError(401, "invalid_signature", "The FAL webhook signature does not verify.");
   }
   return headers.requestId;
 }
 
-export async function falWebhook(req: Request, res: Response): Promise<void> {
-  const config = loadConfig();
+export interface FalWebhookDeps {
+  config: Config;
+  transcriber: () => Promise<QueuedTranscriber>;
+}
+
+export async function falWebhook(req: Request, res: Response, deps: FalWebhookDeps): Promise<void> {
+  const { config } = deps;
   const rawBody = (req as Request & { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
   try {
     const signedRequestId = await verifySignature(req, rawBody, config.falJwksUrl);
@@ -51,24 +70,32 @@ export async function falWebhook(req: Request, res: Response): Promise<void> {
     } catch {
       throw new HttpError(400, "invalid_argument", "The webhook body is not a FAL webhook payload.");
     }
-    if (parsed.request_id !== signedRequestId) throw new HttpError(401, "invalid_signature", "The body's request_id is not the signed one.");
+    if (parsed.request_id !== signedRequestId)
+      throw new HttpError(401, "invalid_signature", "The body's request_id is not the signed one.");
 
     const { uid, memoryId, jobId, token } = query.data;
     const snap = await db().doc(memoryPath(uid, memoryId)).get();
-    const expected = (snap.get("postprocessing") as Postprocessing | undefined)?.stages?.transcribe?.webhook_token_sha256;
-    if (snap.get("postprocessing.job_id") === jobId && expected) {
+    const expected = snap.get("postprocessing.stages.transcribe.webhook_token_sha256") as unknown;
+    if (snap.get("postprocessing.job_id") === jobId && typeof expected === "string" && expected) {
       const given = Buffer.from(sha256Hex(token), "hex");
-      if (!timingSafeEqual(given, Buffer.from(expected, "hex"))) throw new HttpError(403, "invalid_token", "The webhook token does not match the job.");
+      if (!timingSafeEqual(given, Buffer.from(expected, "hex")))
+        throw new HttpError(403, "invalid_token", "The webhook token does not match the job.");
     }
 
-    const outcome = parsed.status === "OK"
-      ? { ok: true as const, output: parsed.payload ?? null }
-      : { ok: false as const, error: String(parsed.error ?? "FAL error"), detail: parsed.payload };
-    const applied = await applyFalOutcome({ uid, memoryId, jobId }, parsed.request_id, outcome, {
-      config, fal: () => createFal({ key: config.falKey, endpoint: config.falEndpoint, baseUrl: config.falBaseUrl }), now: () => new Date(),
+    const outcome =
+      parsed.status === "OK"
+        ? { ok: true as const, output: parsed.payload ?? null }
+        : { ok: false as const, error: webhookErrorText(parsed.error), detail: parsed.payload };
+    const applied = await applyQueuedOutcome({ uid, memoryId, jobId }, parsed.request_id, outcome, {
+      config,
+      transcriber: await deps.transcriber(),
+      now: () => new Date(),
     });
     if (applied === "not_ready") {
-      res.status(503).set("Retry-After", "5").json({ error: { code: "not_ready", message: "The job is still being submitted; retry." } });
+      res
+        .status(503)
+        .set("Retry-After", "5")
+        .json({ error: { code: "not_ready", message: "The job is still being submitted; retry." } });
       return;
     }
     res.status(200).json({ ok: true, outcome: applied });

@@ -7,15 +7,15 @@ import type { Request, Response } from "express";
 import { z } from "zod";
 import { loadConfig } from "../config.js";
 import { HttpError } from "../errors.js";
-import { bucket } from "../firebase.js";
 import * as logs from "../logs.js";
 import { DECLARABLE_CONTENT_TYPES } from "../audio/sniff.js";
-import { createJob, newJobId, rollbackJob } from "../store/jobs.js";
-import { uploadObjectName } from "../store/paths.js";
-import { toAppMemory } from "../store/serialize.js";
+import { bucket } from "../store/firebase.js";
+import { rollbackJob } from "../store/jobs.js";
+import { uploadMetadata } from "../store/objects.js";
+import { toAppMemory } from "./json.js";
 import { authenticate } from "./auth.js";
 import { emotionalFeedbackParam, memoryIdParam } from "./requestParams.js";
-import { assertMemoryAcceptsJob } from "./uploadForPostProcessing.js";
+import { assertMemoryAcceptsJob, startJobForUpload } from "./startJob.js";
 
 const bodySchema = z.object({
   content_type: z.string().min(1),
@@ -27,46 +27,78 @@ export async function openUploadSession(req: Request, res: Response): Promise<vo
   const uid = await authenticate(req);
   const memoryId = memoryIdParam(req);
   const emotionalFeedback = emotionalFeedbackParam(req);
-  if (!req.is("application/json")) throw new HttpError(415, "unsupported_media_type", "Send a JSON body {content_type, size_bytes}.");
+  if (!req.is("application/json"))
+    throw new HttpError(415, "unsupported_media_type", "Send a JSON body {content_type, size_bytes}.");
   const parsed = bodySchema.safeParse(req.body);
-  if (!parsed.success) throw new HttpError(400, "invalid_argument", `Invalid body: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  const contentType = parsed.data.content_type.split(";")[0]!.trim().toLowerCase();
+  if (!parsed.success)
+    throw new HttpError(
+      400,
+      "invalid_argument",
+      `Invalid body: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+  const contentType = parsed.data.content_type.split(";")[0].trim().toLowerCase();
   const format = DECLARABLE_CONTENT_TYPES[contentType];
-  if (!format) throw new HttpError(415, "unsupported_media_type", `content_type ${contentType} is not a supported audio type.`);
+  if (!format)
+    throw new HttpError(415, "unsupported_media_type", `content_type ${contentType} is not a supported audio type.`);
   if ((parsed.data.size_bytes ?? 0) > config.maxResumableUploadBytes) {
     throw new HttpError(413, "payload_too_large", `Recordings are limited to ${config.maxResumableUploadBytes} bytes.`);
   }
   await assertMemoryAcceptsJob(uid, memoryId, config);
 
-  const jobId = newJobId();
-  const objectName = uploadObjectName(uid, memoryId, jobId, format.ext);
-  const created = await createJob({
-    uid, memoryId, jobId, emotionalFeedback, now: new Date(), staleAfterMs: config.jobStaleAfterMs, phase: "awaiting_upload",
-    audio: {
-      postprocessing_object: objectName, recording_object: objectName, format: format.ext, content_type: format.contentType,
-      size_bytes: parsed.data.size_bytes ?? null, uploaded_via: "resumable",
-    },
+  const sizeBytes = parsed.data.size_bytes ?? null;
+  const created = await startJobForUpload({
+    uid,
+    memoryId,
+    emotionalFeedback,
+    format,
+    sizeBytes,
+    via: "resumable",
+    config,
   });
+  const { job, objectName } = created;
+  const jobId = job.jobId;
 
   let url: string;
   try {
-    [url] = await bucket(config.postprocessingBucket).file(objectName).createResumableUpload({
-      metadata: {
-        contentType: format.contentType,
-        metadata: { uid, memoryId, jobId, emotionalFeedback: String(emotionalFeedback), uploadedVia: "resumable" },
-      },
-      origin: req.get("origin") ?? undefined,
-    });
+    [url] = await bucket(config.postprocessingBucket)
+      .file(objectName)
+      .createResumableUpload({
+        metadata: {
+          contentType: format.contentType,
+          metadata: uploadMetadata(job, emotionalFeedback, "resumable"),
+        },
+        origin: req.get("origin") ?? undefined,
+      });
   } catch (err) {
     logs.uploadStorageFailed({ uid, memoryId, jobId }, err);
     await rollbackJob(uid, memoryId, jobId, created.previous);
-    throw new HttpError(503, "storage_unavailable", "Could not open an upload session; nothing was changed. Retry later.");
+    throw new HttpError(
+      503,
+      "storage_unavailable",
+      "Could not open an upload session; nothing was changed. Retry later.",
+    );
   }
 
-  logs.uploadAccepted({ uid, memoryId, jobId }, { format: format.ext, sizeBytes: parsed.data.size_bytes ?? -1, keepRecording: created.keepRecording, via: "resumable" });
-  res.status(200).location(`jobs/${encodeURIComponent(jobId)}`).json({
-    job_id: jobId,
-    upload: { url, method: "PUT", headers: { "Content-Type": format.contentType }, max_bytes: config.maxResumableUploadBytes },
-    memory: toAppMemory(memoryId, created.memory),
-  });
+  logs.uploadAccepted(
+    { uid, memoryId, jobId },
+    {
+      format: format.ext,
+      sizeBytes: parsed.data.size_bytes ?? -1,
+      keepRecording: created.keepRecording,
+      via: "resumable",
+    },
+  );
+  res
+    .status(200)
+    .location(`jobs/${encodeURIComponent(jobId)}`)
+    .json({
+      job_id: jobId,
+      upload: {
+        url,
+        method: "PUT",
+        headers: { "Content-Type": format.contentType },
+        max_bytes: config.maxResumableUploadBytes,
+      },
+      memory: toAppMemory(memoryId, created.memory),
+    });
 }

@@ -4,25 +4,18 @@
  * for the job; every refusal is a JSON error and leaves Firestore and Storage untouched.
  */
 import type { Request, Response } from "express";
-import { loadConfig, type Config } from "../config.js";
+import { loadConfig } from "../config.js";
 import { HttpError } from "../errors.js";
-import { bucket, db } from "../firebase.js";
 import * as logs from "../logs.js";
 import { sniffAudioFormat, SUPPORTED_FORMATS_TEXT } from "../audio/sniff.js";
-import { createJob, newJobId, refusalForNewJob, rollbackJob } from "../store/jobs.js";
-import { writeNewObject } from "../store/objects.js";
-import { memoryPath, uploadObjectName } from "../store/paths.js";
-import { toAppMemory } from "../store/serialize.js";
+import { bucket } from "../store/firebase.js";
+import { rollbackJob } from "../store/jobs.js";
+import { uploadMetadata, writeNewObject } from "../store/objects.js";
+import { toAppMemory } from "./json.js";
 import { authenticate } from "./auth.js";
 import { parseMultipartFile } from "./multipart.js";
 import { emotionalFeedbackParam, jobLocation, memoryIdParam } from "./requestParams.js";
-
-/** Cheap pre-check before parsing the body, so refusals don't depend on what was uploaded. */
-export async function assertMemoryAcceptsJob(uid: string, memoryId: string, config: Config): Promise<void> {
-  const snap = await db().doc(memoryPath(uid, memoryId)).get();
-  const refusal = refusalForNewJob(snap.data(), new Date(), config.jobStaleAfterMs);
-  if (refusal) throw refusal;
-}
+import { assertMemoryAcceptsJob, startJobForUpload } from "./startJob.js";
 
 export async function uploadForPostProcessing(req: Request, res: Response): Promise<void> {
   const config = loadConfig();
@@ -38,20 +31,27 @@ export async function uploadForPostProcessing(req: Request, res: Response): Prom
   const format = await sniffAudioFormat(upload.head);
   if (!format) throw new HttpError(415, "unsupported_media_type", `The file is not ${SUPPORTED_FORMATS_TEXT}.`);
 
-  const jobId = newJobId();
-  const objectName = uploadObjectName(uid, memoryId, jobId, format.ext);
-  const created = await createJob({
-    uid, memoryId, jobId, emotionalFeedback, now: new Date(), staleAfterMs: config.jobStaleAfterMs, phase: "uploading",
-    audio: {
-      postprocessing_object: objectName, recording_object: objectName, format: format.ext, content_type: format.contentType,
-      size_bytes: upload.size, uploaded_via: "multipart",
-    },
+  const created = await startJobForUpload({
+    uid,
+    memoryId,
+    emotionalFeedback,
+    format,
+    sizeBytes: upload.size,
+    via: "multipart",
+    config,
   });
-
-  const metadata = { uid, memoryId, jobId, emotionalFeedback: String(emotionalFeedback), uploadedVia: "multipart" };
+  const { job, objectName } = created;
+  const jobId = job.jobId;
+  const metadata = uploadMetadata(job, emotionalFeedback, "multipart");
   try {
     await Promise.all([
-      created.keepRecording ? writeNewObject(bucket(config.recordingsBucket).file(objectName), upload.chunks, format.contentType, { uid, memoryId, jobId }) : null,
+      created.keepRecording
+        ? writeNewObject(bucket(config.recordingsBucket).file(objectName), upload.chunks, format.contentType, {
+            uid,
+            memoryId,
+            jobId,
+          })
+        : null,
       writeNewObject(bucket(config.postprocessingBucket).file(objectName), upload.chunks, format.contentType, metadata),
     ]);
   } catch (err) {
@@ -64,6 +64,9 @@ export async function uploadForPostProcessing(req: Request, res: Response): Prom
     throw new HttpError(503, "storage_unavailable", "The audio could not be stored; nothing was changed. Retry later.");
   }
 
-  logs.uploadAccepted({ ...ctx, jobId }, { format: format.ext, sizeBytes: upload.size, keepRecording: created.keepRecording, via: "multipart" });
+  logs.uploadAccepted(
+    { ...ctx, jobId },
+    { format: format.ext, sizeBytes: upload.size, keepRecording: created.keepRecording, via: "multipart" },
+  );
   res.status(200).location(jobLocation(jobId)).json(toAppMemory(memoryId, created.memory));
 }

@@ -9,9 +9,9 @@ import { HttpError, PipelineError } from "../errors.js";
 import { normalizeToWav16kMono } from "../audio/normalize.js";
 import { concatSamples, readWavSamples, sliceSamples } from "../audio/pcm.js";
 import { sniffAudioFormat, SUPPORTED_FORMATS_TEXT, type AudioFormat } from "../audio/sniff.js";
-import { sharedVad } from "../providers/transcriber/local.js";
-import type { SpeakerEmbedder } from "../speaker/types.js";
-import { withTempDir } from "../tempDir.js";
+import { withTempDir } from "../audio/tempDir.js";
+import { sharedVad } from "../audio/vad.js";
+import type { SpeakerEmbedder } from "../model/speaker.js";
 import { parseMultipartFile } from "./multipart.js";
 
 export const SAMPLE_MIN_SECONDS = 5;
@@ -43,19 +43,35 @@ export async function readVoiceSample(req: Request, embedder: SpeakerEmbedder): 
     try {
       ({ durationS } = await normalizeToWav16kMono(input, wav));
     } catch (err) {
-      if (err instanceof PipelineError) throw new HttpError(422, "undecodable_audio", "The voice sample could not be decoded.");
+      if (err instanceof PipelineError)
+        throw new HttpError(422, "undecodable_audio", "The voice sample could not be decoded.");
       throw err;
     }
-    if (durationS < SAMPLE_MIN_SECONDS) throw new HttpError(422, "sample_too_short", `The voice sample is ${durationS.toFixed(1)} s; at least ${SAMPLE_MIN_SECONDS} s are needed.`);
-    if (durationS > SAMPLE_MAX_SECONDS) throw new HttpError(422, "sample_too_long", `The voice sample is ${durationS.toFixed(1)} s; at most ${SAMPLE_MAX_SECONDS} s are accepted.`);
+    if (durationS < SAMPLE_MIN_SECONDS)
+      throw new HttpError(
+        422,
+        "sample_too_short",
+        `The voice sample is ${durationS.toFixed(1)} s; at least ${SAMPLE_MIN_SECONDS} s are needed.`,
+      );
+    if (durationS > SAMPLE_MAX_SECONDS)
+      throw new HttpError(
+        422,
+        "sample_too_long",
+        `The voice sample is ${durationS.toFixed(1)} s; at most ${SAMPLE_MAX_SECONDS} s are accepted.`,
+      );
 
     const { samples, sampleRate } = await readWavSamples(wav);
     const regions = await (await sharedVad()).detect(samples);
     const speechSeconds = regions.reduce((s, r) => s + (r.end - r.start), 0);
     const speech = concatSamples(regions.map((r) => sliceSamples(samples, sampleRate, r.start, r.end)));
     const embedding = speechSeconds >= SAMPLE_MIN_SPEECH_SECONDS ? await embedder.embed(speech) : null;
-    if (!embedding) throw new HttpError(422, "no_speech", `The voice sample has ${speechSeconds.toFixed(1)} s of speech; at least ${SAMPLE_MIN_SPEECH_SECONDS} s are needed.`);
+    if (!embedding)
+      throw new HttpError(
+        422,
+        "no_speech",
+        `The voice sample has ${speechSeconds.toFixed(1)} s of speech; ` +
+          `at least ${SAMPLE_MIN_SPEECH_SECONDS} s are needed.`,
+      );
     return { embedding, modelId: embedder.modelId, durationS, speechSeconds, format, chunks: upload.chunks };
   });
 }
-

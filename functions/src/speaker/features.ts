@@ -30,7 +30,9 @@ export function hammingWindow(length: number): Float64Array {
   return w;
 }
 
-/** Twiddle factors and bit-reversal permutation per FFT size, computed once: the same sizes are used for every frame. */
+/**
+ * Twiddle factors and bit-reversal permutation per FFT size, computed once: the same sizes are used for every frame.
+ */
 const fftTables = new Map<number, { cos: Float64Array; sin: Float64Array; reversed: Uint32Array }>();
 
 function tablesFor(n: number) {
@@ -61,10 +63,10 @@ export function fft(re: Float64Array, im: Float64Array): void {
   if (n === 0 || (n & (n - 1)) !== 0 || im.length !== n) throw new Error(`FFT length must be a power of two, got ${n}`);
   const { cos, sin, reversed } = tablesFor(n);
   for (let i = 0; i < n; i++) {
-    const j = reversed[i]!;
+    const j = reversed[i];
     if (j > i) {
-      [re[i], re[j]] = [re[j]!, re[i]!];
-      [im[i], im[j]] = [im[j]!, im[i]!];
+      [re[i], re[j]] = [re[j], re[i]];
+      [im[i], im[j]] = [im[j], im[i]];
     }
   }
   for (let size = 2; size <= n; size *= 2) {
@@ -72,16 +74,16 @@ export function fft(re: Float64Array, im: Float64Array): void {
     const step = n / size;
     for (let start = 0; start < n; start += size) {
       for (let k = 0; k < half; k++) {
-        const wr = cos[k * step]!;
-        const wi = sin[k * step]!;
+        const wr = cos[k * step];
+        const wi = sin[k * step];
         const a = start + k;
         const b = a + half;
-        const tr = re[b]! * wr - im[b]! * wi;
-        const ti = re[b]! * wi + im[b]! * wr;
-        re[b] = re[a]! - tr;
-        im[b] = im[a]! - ti;
-        re[a] = re[a]! + tr;
-        im[a] = im[a]! + ti;
+        const tr = re[b] * wr - im[b] * wi;
+        const ti = re[b] * wi + im[b] * wr;
+        re[b] = re[a] - tr;
+        im[b] = im[a] - ti;
+        re[a] = re[a] + tr;
+        im[a] = im[a] + ti;
       }
     }
   }
@@ -94,7 +96,7 @@ export function powerSpectrum(signal: ArrayLike<number>, n: number): Float64Arra
   for (let i = 0; i < Math.min(n, signal.length); i++) re[i] = signal[i]!;
   fft(re, im);
   const power = new Float64Array(n / 2 + 1);
-  for (let k = 0; k <= n / 2; k++) power[k] = re[k]! * re[k]! + im[k]! * im[k]!;
+  for (let k = 0; k <= n / 2; k++) power[k] = re[k] * re[k] + im[k] * im[k];
   return power;
 }
 
@@ -109,7 +111,8 @@ function melFilters(numBins: number, fftSize: number, sampleRate: number): Float
     const weights = new Float64Array(fftSize / 2);
     for (let k = 0; k < fftSize / 2; k++) {
       const m = mel((k * sampleRate) / fftSize);
-      if (m > left && m < right) weights[k] = m <= center ? (m - left) / (center - left) : (right - m) / (right - center);
+      if (m > left && m < right)
+        weights[k] = m <= center ? (m - left) / (center - left) : (right - m) / (right - center);
     }
     return weights;
   });
@@ -135,18 +138,18 @@ export function fbank(samples: Float32Array, sampleRate: number, numMelBins = NU
   const frames: Float32Array[] = [];
   for (let f = 0; f < count; f++) {
     let mean = 0;
-    for (let i = 0; i < length; i++) mean += samples[f * shift + i]!;
+    for (let i = 0; i < length; i++) mean += samples[f * shift + i];
     mean /= length;
-    for (let i = 0; i < length; i++) frame[i] = samples[f * shift + i]! - mean;
-    for (let i = length - 1; i > 0; i--) frame[i] = frame[i]! - PRE_EMPHASIS * frame[i - 1]!;
-    frame[0] = frame[0]! * (1 - PRE_EMPHASIS);
-    for (let i = 0; i < length; i++) frame[i] = frame[i]! * window[i]!;
+    for (let i = 0; i < length; i++) frame[i] = samples[f * shift + i] - mean;
+    for (let i = length - 1; i > 0; i--) frame[i] = frame[i] - PRE_EMPHASIS * frame[i - 1];
+    frame[0] = frame[0] * (1 - PRE_EMPHASIS);
+    for (let i = 0; i < length; i++) frame[i] = frame[i] * window[i];
     const power = powerSpectrum(frame, fftSize);
     const out = new Float32Array(numMelBins);
     for (let b = 0; b < numMelBins; b++) {
-      const weights = filters[b]!;
+      const weights = filters[b];
       let energy = 0;
-      for (let k = 0; k < weights.length; k++) energy += weights[k]! * power[k]!;
+      for (let k = 0; k < weights.length; k++) energy += weights[k] * power[k];
       out[b] = Math.log(Math.max(energy, ENERGY_FLOOR));
     }
     frames.push(out);
@@ -164,9 +167,9 @@ export function mfcc(logMel: Float32Array[], numCeps: number): Float32Array[] {
   return logMel.map((frame) => {
     const out = new Float32Array(numCeps);
     for (let c = 0; c < numCeps; c++) {
-      const row = basis[c]!;
+      const row = basis[c];
       let sum = 0;
-      for (let b = 0; b < bins; b++) sum += row[b]! * frame[b]!;
+      for (let b = 0; b < bins; b++) sum += row[b] * frame[b];
       out[c] = sum;
     }
     return out;
@@ -185,9 +188,14 @@ const SILENCE_RMS = 1e-4;
 
 /**
  * F0 in Hz per frame (0 = unvoiced), with the YIN method. Frame f is centred on the centre of fbank frame f, so the
- * two can be combined index by index; the analysis window is longer (two periods of minHz) and zero-padded at the edges.
+ * two can be combined index by index; the analysis window is longer (two periods of minHz) and zero-padded at the
+ * edges.
  */
-export function pitchTrack(samples: Float32Array, sampleRate: number, options: Partial<PitchOptions> = {}): Float32Array {
+export function pitchTrack(
+  samples: Float32Array,
+  sampleRate: number,
+  options: Partial<PitchOptions> = {},
+): Float32Array {
   const { minHz, maxHz, threshold } = { minHz: 60, maxHz: 400, threshold: 0.15, ...options };
   const { length, shift, count } = frameLayout(samples.length, sampleRate);
   const tauMin = Math.floor(sampleRate / maxHz);
@@ -212,18 +220,18 @@ export function pitchTrack(samples: Float32Array, sampleRate: number, options: P
     for (let tau = 1; tau <= tauMax + 1; tau++) {
       let d = 0;
       for (let j = 0; j < tauMax; j++) {
-        const delta = x[j]! - x[j + tau]!;
+        const delta = x[j] - x[j + tau];
         d += delta * delta;
       }
       runningSum += d;
       diff[tau] = runningSum === 0 ? 1 : (d * tau) / runningSum;
     }
     let tau = tauMin;
-    while (tau <= tauMax && diff[tau]! >= threshold) tau++;
+    while (tau <= tauMax && diff[tau] >= threshold) tau++;
     if (tau > tauMax) continue;
-    while (tau < tauMax && diff[tau + 1]! < diff[tau]!) tau++;
+    while (tau < tauMax && diff[tau + 1] < diff[tau]) tau++;
     // Parabolic interpolation around the minimum for sub-sample period precision.
-    const [a, b, c] = [diff[tau - 1]!, diff[tau]!, diff[tau + 1]!];
+    const [a, b, c] = [diff[tau - 1], diff[tau], diff[tau + 1]];
     const curvature = a - 2 * b + c;
     const period = curvature > 0 ? tau + (a - c) / (2 * curvature) : tau;
     f0[f] = sampleRate / period;

@@ -3,14 +3,8 @@
  * to its most similar profile only above the threshold; a profile is given to at most one speaker (so at most one
  * speaker is the user), most similar pairs first. Everything else stays unknown. Pure.
  */
-import { cosineSimilarity } from "./types.js";
-
-export interface VoiceProfile {
-  /** "user" for the user's own profile, otherwise the person's id. */
-  id: string;
-  kind: "user" | "person";
-  embedding: Float32Array;
-}
+import type { VoiceProfile } from "../model/speaker.js";
+import { cosineSimilarity } from "./similarity.js";
 
 export interface SpeakerMatch {
   profileId: string;
@@ -45,10 +39,10 @@ export function matchSpeakers(
 /** Mean of L2-normalised embeddings: a profile from several samples, or a speaker from several segments. */
 export function meanEmbedding(embeddings: Float32Array[]): Float32Array | null {
   if (!embeddings.length) return null;
-  const mean = new Float32Array(embeddings[0]!.length);
+  const mean = new Float32Array(embeddings[0].length);
   for (const e of embeddings) {
     const norm = Math.hypot(...e) || 1;
-    for (let i = 0; i < e.length; i++) mean[i] = mean[i]! + e[i]! / norm / embeddings.length;
+    for (let i = 0; i < e.length; i++) mean[i] = mean[i] + e[i] / norm / embeddings.length;
   }
   return mean;
 }

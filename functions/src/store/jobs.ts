@@ -1,26 +1,62 @@
-/** Creating a post-processing job on the memory doc, atomically with the checks that may refuse it. */
+/** Creating a post-processing job on the memory doc, atomically with the checks that may refuse it; reading it. */
 import { FieldValue, type DocumentData } from "firebase-admin/firestore";
-import { HttpError } from "../errors.js";
-import { POSTPROCESSING_MODEL, TERMINAL_STATUSES, type JobAudio, type Postprocessing } from "../model.js";
-import { db } from "../firebase.js";
+import { permanent } from "../errors.js";
+import { POSTPROCESSING_MODEL, postprocessingSchema, type JobAudio, type Postprocessing } from "../model/job.js";
+import { db } from "./firebase.js";
 import { memoryPath, userPath } from "./paths.js";
 
 /**
- * Why a memory cannot start a new job now, or null. Pure, so every rule is unit-tested.
+ * The memory's job, validated; undefined when the memory has none. A malformed one is a permanent error: no retry
+ * would make it readable.
+ */
+export function readPostprocessing(memory: DocumentData | undefined): Postprocessing | undefined {
+  if (memory?.postprocessing === undefined) return undefined;
+  const parsed = postprocessingSchema.safeParse(memory.postprocessing);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join(".")}: ${i.message}`)
+    .join("; ");
+  throw permanent("malformed_job", `The memory's postprocessing field is malformed (${issues}).`);
+}
+
+export type JobRefusalCode =
+  "memory_not_found" | "memory_deleted" | "memory_discarded" | "job_in_progress" | "already_post_processed";
+export interface JobRefusal {
+  code: JobRefusalCode;
+  message: string;
+}
+
+/** A refusal as an error, so it can leave a transaction; http/ maps its code to a status. */
+export class JobRefusedError extends Error {
+  constructor(readonly refusal: JobRefusal) {
+    super(refusal.message);
+  }
+}
+
+/**
+ * Why a memory cannot start a new job now, or null. Pure, so every rule is unit-tested. Reads the old job leniently:
+ * whatever shape it has, only its status and age matter here.
  * A completed memory is not post-processed again (its transcript was already replaced; the app never asks twice);
  * a failed or canceled one can be retried; an in-progress job blocks until it ends or goes stale.
  */
-export function refusalForNewJob(memory: DocumentData | undefined, now: Date, staleAfterMs: number): HttpError | null {
-  if (!memory) return new HttpError(404, "memory_not_found", "No memory with this id belongs to the caller.");
-  if (memory.deleted === true) return new HttpError(422, "memory_deleted", "The memory was deleted.");
-  if (memory.discarded === true) return new HttpError(422, "memory_discarded", "The memory was discarded.");
-  const pp = memory.postprocessing as Partial<Postprocessing> | undefined;
-  if (pp?.status === "in_progress") {
-    const updatedAt = Date.parse(pp.updated_at ?? "");
+export function refusalForNewJob(memory: DocumentData | undefined, now: Date, staleAfterMs: number): JobRefusal | null {
+  if (!memory) return { code: "memory_not_found", message: "No memory with this id belongs to the caller." };
+  if (memory.deleted === true) return { code: "memory_deleted", message: "The memory was deleted." };
+  if (memory.discarded === true) return { code: "memory_discarded", message: "The memory was discarded." };
+  const pp = (memory.postprocessing ?? {}) as { status?: unknown; updated_at?: unknown; job_id?: unknown };
+  if (pp.status === "in_progress") {
+    const updatedAt = Date.parse(typeof pp.updated_at === "string" ? pp.updated_at : "");
     const stale = Number.isFinite(updatedAt) && now.getTime() - updatedAt > staleAfterMs;
-    if (!stale) return new HttpError(409, "job_in_progress", `Post-processing job ${pp.job_id} is already in progress for this memory.`);
+    if (!stale) {
+      return {
+        code: "job_in_progress",
+        message: `Post-processing job ${String(pp.job_id)} is already in progress for this memory.`,
+      };
+    }
   }
-  if (pp?.status === "completed") return new HttpError(409, "already_post_processed", "The memory was already post-processed.");
+  if (pp.status === "completed")
+    return { code: "already_post_processed", message: "The memory was already post-processed." };
   return null;
 }
 
@@ -42,7 +78,8 @@ export interface NewJob {
 export interface CreatedJob {
   memory: DocumentData;
   keepRecording: boolean;
-  previous: Postprocessing | null;
+  /** The memory's job before this one, as stored (any shape), to put back if the upload fails. */
+  previous: unknown;
 }
 
 export function buildPostprocessing(job: NewJob, keepRecording: boolean): Postprocessing {
@@ -57,7 +94,9 @@ export function buildPostprocessing(job: NewJob, keepRecording: boolean): Postpr
     created_at: now,
     updated_at: now,
     audio: { ...job.audio, recording_object: keepRecording ? job.audio.recording_object : null },
-    stages: { prepare_audio: { state: "pending", attempts: 0, lease_expires_at: null, last_error: null, idempotency_key: null } },
+    stages: {
+      prepare_audio: { state: "pending", attempts: 0, lease_expires_at: null, last_error: null, idempotency_key: null },
+    },
   };
 }
 
@@ -68,20 +107,20 @@ export async function createJob(job: NewJob): Promise<CreatedJob> {
   return db().runTransaction(async (tx) => {
     const [memorySnap, userSnap] = await Promise.all([tx.get(memoryRef), tx.get(userRef)]);
     const refusal = refusalForNewJob(memorySnap.data(), job.now, job.staleAfterMs);
-    if (refusal) throw refusal;
+    if (refusal) throw new JobRefusedError(refusal);
     const keepRecording = userSnap.get("store_recording_permission") === true;
     const postprocessing = buildPostprocessing(job, keepRecording);
     tx.update(memoryRef, { postprocessing });
     return {
       memory: { ...memorySnap.data(), postprocessing },
       keepRecording,
-      previous: (memorySnap.get("postprocessing") as Postprocessing | undefined) ?? null,
+      previous: (memorySnap.get("postprocessing") as unknown) ?? null,
     };
   });
 }
 
 /** Puts back the memory's previous post-processing state if `jobId` is still current (used when an upload fails). */
-export async function rollbackJob(uid: string, memoryId: string, jobId: string, previous: Postprocessing | null): Promise<void> {
+export async function rollbackJob(uid: string, memoryId: string, jobId: string, previous: unknown): Promise<void> {
   const ref = db().doc(memoryPath(uid, memoryId));
   await db().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
@@ -89,6 +128,3 @@ export async function rollbackJob(uid: string, memoryId: string, jobId: string, 
     tx.update(ref, { postprocessing: previous ?? FieldValue.delete() });
   });
 }
-
-export const isTerminal = (pp: Partial<Postprocessing> | undefined) =>
-  !!pp?.status && TERMINAL_STATUSES.includes(pp.status);

@@ -1,17 +1,19 @@
-/** Document and object paths: the contracts the app, the stages and the sweeper share. */
+/** Firestore document paths, and what a valid document id is. */
 
 export const memoryPath = (uid: string, memoryId: string) => `users/${uid}/memories/${memoryId}`;
 export const userPath = (uid: string) => `users/${uid}`;
-
-/** `{uid}/{memoryId}/{jobId}.{ext}` in both the post-processing and the recordings bucket. */
-export const uploadObjectName = (uid: string, memoryId: string, jobId: string, ext: string) => `${uid}/${memoryId}/${jobId}.${ext}`;
-/** The 16 kHz mono WAV prepareAudio writes beside the upload. */
-export const normalizedObjectName = (uid: string, memoryId: string, jobId: string) => `${uid}/${memoryId}/${jobId}.16k.wav`;
+export const personPath = (uid: string, personId: string) => `users/${uid}/people/${personId}`;
+export const peoplePath = (uid: string) => `users/${uid}/people`;
 
 /** Firestore document ids: 1–1500 bytes, no '/', not '.' or '..', not `__…__`. We also bound ids to a sane size. */
 export function isValidDocumentId(id: string): boolean {
   return (
-    id.length > 0 && Buffer.byteLength(id) <= 256 && !id.includes("/") && id !== "." && id !== ".." && !/^__.*__$/.test(id) &&
+    id.length > 0 &&
+    Buffer.byteLength(id) <= 256 &&
+    !id.includes("/") &&
+    id !== "." &&
+    id !== ".." &&
+    !/^__.*__$/.test(id) &&
     /^[\p{L}\p{N}_\-.:@+=~]+$/u.test(id)
   );
 }

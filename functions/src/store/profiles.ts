@@ -1,27 +1,51 @@
 /**
  * Voice profiles: the user's own (`users/{uid}.speech_profile`) and known people's
  * (`users/{uid}/people/{personId}.speech_profile`), each the mean embedding of enrolled samples from one model.
+ * Stored profiles are validated as they are read; a malformed one is left out with a warning rather than failing the
+ * user's job.
  */
-import { db } from "../firebase.js";
-import type { VoiceProfile } from "../speaker/matching.js";
-import { userPath } from "./paths.js";
+import { z } from "zod";
+import * as logs from "../logs.js";
+import type { VoiceProfile } from "../model/speaker.js";
+import { db } from "./firebase.js";
+import { peoplePath, userPath } from "./paths.js";
 
-export interface StoredSpeechProfile {
-  model_id: string;
-  embedding: number[];
-  sample_count: number;
-  speech_seconds: number;
-  updated_at: string;
+export const storedSpeechProfileSchema = z.object({
+  model_id: z.string(),
+  embedding: z.array(z.number()),
+  sample_count: z.number().int(),
+  speech_seconds: z.number(),
+  updated_at: z.string(),
+});
+export type StoredSpeechProfile = z.infer<typeof storedSpeechProfileSchema>;
+
+function toProfiles(
+  id: string,
+  kind: VoiceProfile["kind"],
+  stored: unknown,
+  modelId: string,
+  uid: string,
+): VoiceProfile[] {
+  if (stored === undefined || stored === null) return [];
+  const parsed = storedSpeechProfileSchema.safeParse(stored);
+  if (!parsed.success) {
+    logs.malformedDocumentIgnored(
+      { uid },
+      `speech_profile of ${kind} ${id}`,
+      parsed.error.issues[0]?.message ?? "invalid",
+    );
+    return [];
+  }
+  return parsed.data.model_id === modelId ? [{ id, kind, embedding: Float32Array.from(parsed.data.embedding) }] : [];
 }
-
-const toProfile = (id: string, kind: VoiceProfile["kind"], p: StoredSpeechProfile | undefined, modelId: string): VoiceProfile[] =>
-  p && p.model_id === modelId && Array.isArray(p.embedding) ? [{ id, kind, embedding: Float32Array.from(p.embedding) }] : [];
 
 /** Profiles made with `modelId` only: embeddings of different models are not comparable. */
 export async function loadVoiceProfiles(uid: string, modelId: string): Promise<VoiceProfile[]> {
-  const [user, people] = await Promise.all([db().doc(userPath(uid)).get(), db().collection(`${userPath(uid)}/people`).get()]);
+  const [user, people] = await Promise.all([db().doc(userPath(uid)).get(), db().collection(peoplePath(uid)).get()]);
   return [
-    ...toProfile("user", "user", user.get("speech_profile"), modelId),
-    ...people.docs.flatMap((d) => (d.get("deleted") ? [] : toProfile(d.id, "person", d.get("speech_profile"), modelId))),
+    ...toProfiles("user", "user", user.get("speech_profile"), modelId, uid),
+    ...people.docs.flatMap((d) =>
+      d.get("deleted") ? [] : toProfiles(d.id, "person", d.get("speech_profile"), modelId, uid),
+    ),
   ];
 }

@@ -1,12 +1,12 @@
 /** Publishing stage messages. Topics are created on first use (the emulator only creates topics that triggers use). */
-import { pubsubClient } from "../firebase.js";
-import type { JobMessage } from "../model.js";
+import { pubsubClient } from "./firebase.js";
+import type { JobMessage } from "../model/job.js";
 
 const NOT_FOUND = 5;
 const ensured = new Set<string>();
 
 export async function publishJobMessage(topicName: string, message: JobMessage): Promise<string> {
-  const topic = pubsubClient().topic(topicName);
+  const topic = (await pubsubClient()).topic(topicName);
   const data = Buffer.from(JSON.stringify(message));
   try {
     return await topic.publishMessage({ data, attributes: { jobId: message.jobId } });

@@ -1,5 +1,5 @@
 /** User settings the pipeline reads. */
-import { db } from "../firebase.js";
+import { db } from "./firebase.js";
 import { userPath } from "./paths.js";
 
 /** Whether the user lets us keep their audio (`store_recording_permission`); anything but `true` means no. */

@@ -2,10 +2,10 @@
  * Cleaning a transcriber's words before grouping: drop empty words, keep times monotonic, and give every word a
  * speaker (a missing label takes the label of the nearest labelled word in time). Linear time.
  */
-import type { TranscribedWord } from "../providers/transcriber/types.js";
+import type { Word } from "../model/transcript.js";
 
-export function cleanWords(words: TranscribedWord[]): TranscribedWord[] {
-  const out: TranscribedWord[] = [];
+export function cleanWords(words: Word[]): Word[] {
+  const out: Word[] = [];
   let lastStart = 0;
   for (const w of words) {
     const text = w.text.trim();
@@ -20,23 +20,23 @@ export function cleanWords(words: TranscribedWord[]): TranscribedWord[] {
 }
 
 /** Two passes: the nearest labelled word before and after each word, then the closer of the two wins. */
-function fillMissingSpeakers(words: TranscribedWord[]): void {
-  const before: (number | null)[] = new Array(words.length).fill(null);
+function fillMissingSpeakers(words: Word[]): void {
+  const before = new Array<number | null>(words.length).fill(null);
   let last: number | null = null;
   for (let i = 0; i < words.length; i++) {
-    if (words[i]!.speaker) last = i;
+    if (words[i].speaker) last = i;
     before[i] = last;
   }
   let next: number | null = null;
   for (let i = words.length - 1; i >= 0; i--) {
-    if (words[i]!.speaker) {
+    if (words[i].speaker) {
       next = i;
       continue;
     }
     const b = before[i];
-    const gapBefore = b === null ? Infinity : words[i]!.start - words[b]!.end;
-    const gapAfter = next === null ? Infinity : words[next]!.start - words[i]!.end;
+    const gapBefore = b === null ? Infinity : words[i].start - words[b].end;
+    const gapAfter = next === null ? Infinity : words[next].start - words[i].end;
     const source = gapBefore <= gapAfter ? b : next;
-    words[i]!.speaker = source === null || source === undefined ? "SPEAKER_00" : words[source]!.speaker;
+    words[i].speaker = source === null || source === undefined ? "SPEAKER_00" : words[source].speaker;
   }
 }

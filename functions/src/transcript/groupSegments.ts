@@ -2,8 +2,7 @@
  * Consecutive words of one speaker become one TranscriptSegment while the pause stays under `maxGapS` and the
  * segment under `maxSegmentS`. Linear time; words must be cleaned (sorted, labelled) first.
  */
-import type { TranscriptSegment } from "../model.js";
-import type { TranscribedWord } from "../providers/transcriber/types.js";
+import type { TranscriptSegment, Word } from "../model/transcript.js";
 
 export interface GroupingOptions {
   maxGapS: number;
@@ -30,7 +29,10 @@ export function joinWords(words: string[]): string {
   return text;
 }
 
-export function groupWordsIntoSegments(words: TranscribedWord[], options: GroupingOptions = DEFAULT_GROUPING): TranscriptSegment[] {
+export function groupWordsIntoSegments(
+  words: Word[],
+  options: GroupingOptions = DEFAULT_GROUPING,
+): TranscriptSegment[] {
   const numberOf = speakerNumbering();
   const segments: TranscriptSegment[] = [];
   let current: { speaker: string; start: number; end: number; words: string[] } | null = null;
@@ -38,13 +40,22 @@ export function groupWordsIntoSegments(words: TranscribedWord[], options: Groupi
     if (!current) return;
     const id = numberOf(current.speaker);
     segments.push({
-      text: joinWords(current.words), speaker: `SPEAKER_${String(id).padStart(2, "0")}`, speaker_id: id,
-      is_user: false, person_id: null, start: current.start, end: current.end,
+      text: joinWords(current.words),
+      speaker: `SPEAKER_${String(id).padStart(2, "0")}`,
+      speaker_id: id,
+      is_user: false,
+      person_id: null,
+      start: current.start,
+      end: current.end,
     });
   };
   for (const w of words) {
     const speaker = w.speaker ?? "SPEAKER_00";
-    const continues = current && current.speaker === speaker && w.start - current.end < options.maxGapS && w.end - current.start <= options.maxSegmentS;
+    const continues =
+      current &&
+      current.speaker === speaker &&
+      w.start - current.end < options.maxGapS &&
+      w.end - current.start <= options.maxSegmentS;
     if (continues) {
       current!.words.push(w.text);
       current!.end = Math.max(current!.end, w.end);

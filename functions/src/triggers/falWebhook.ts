@@ -1,6 +1,18 @@
 import { onRequest } from "firebase-functions/v2/https";
-import { FAL_KEY, REGION } from "../config.js";
-import { falWebhook as handleFalWebhook } from "../http/falWebhook.js";
+import { FAL_KEY, loadConfig, REGION } from "../config.js";
 
 /** FAL's result callback (signature-verified; see http/falWebhook.ts). */
-export const falWebhook = onRequest({ region: REGION, memory: "1GiB", timeoutSeconds: 300, secrets: [FAL_KEY] }, handleFalWebhook);
+export const falWebhook = onRequest(
+  { region: REGION, memory: "1GiB", timeoutSeconds: 300, secrets: [FAL_KEY] },
+  async (req, res) => {
+    const config = loadConfig();
+    const [handler, transcribers] = await Promise.all([
+      import("../http/falWebhook.js"),
+      import("../providers/transcriber/create.js"),
+    ]);
+    await handler.falWebhook(req, res, {
+      config,
+      transcriber: () => transcribers.createFalTranscriber(config, FAL_KEY.value()),
+    });
+  },
+);

@@ -1,6 +1,14 @@
-import { TOPICS } from "../config.js";
-import { identify as identifyStage } from "../stages/identify.js";
-import { pubsubStage } from "./pubsubStage.js";
+import { onStageMessage } from "./onStageMessage.js";
 
-/** Stage 4: speaker identification against voice profiles; saves the memory's new transcript. */
-export const identify = pubsubStage(TOPICS.identify, { memory: "2GiB", cpu: 1 }, identifyStage);
+/** Stage `identify`: speaker identification against voice profiles; saves the memory's new transcript. */
+export const identify = onStageMessage("identify", { memory: "2GiB", cpu: 1 }, async (message, deps) => {
+  const [stage, embedders] = await Promise.all([
+    import("../stages/identify.js"),
+    import("../providers/speakerEmbedder/create.js"),
+  ]);
+  const { speakerModelPath, speakerModelThreads } = deps.config;
+  await stage.identify(message, {
+    ...deps,
+    speakerEmbedder: () => embedders.createSpeakerEmbedder(speakerModelPath, speakerModelThreads),
+  });
+});

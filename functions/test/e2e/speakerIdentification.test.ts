@@ -2,16 +2,30 @@
  * Enrollment and speaker identification end to end: the user enrolls their voice (`POST /v3/upload-audio`), adds a
  * known person with a sample, uploads a conversation; the emulated pipeline segments it and names the speakers.
  */
+import { topicOf } from "../../src/pipeline/definition.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TOPICS } from "../../src/config.js";
-import { db } from "../../src/firebase.js";
+
+import { db } from "../../src/store/firebase.js";
+import { createSpeakerEmbedder } from "../../src/providers/speakerEmbedder/create.js";
 import { identify } from "../../src/stages/identify.js";
 import { segment } from "../../src/stages/segment.js";
 import { memoryPath, userPath } from "../../src/store/paths.js";
 import { encodeWavSamples } from "../../src/audio/pcm.js";
 import { makeWav } from "../support/audio.js";
 import { makeConversation } from "../support/speech.js";
-import { apiUrl, collectMessages, config, createMemory, createUser, objectNames, postAudio, readMemory, uniqueId, waitFor, type TestUser } from "../support/emulators.js";
+import {
+  apiUrl,
+  collectMessages,
+  config,
+  createMemory,
+  createUser,
+  objectNames,
+  postAudio,
+  readMemory,
+  uniqueId,
+  waitFor,
+  type TestUser,
+} from "../support/emulators.js";
 
 const USER_VOICE = { voice: "en-us" };
 const PERSON_VOICE = { voice: "en+f3" };
@@ -19,52 +33,78 @@ const STRANGER_VOICE = { voice: "en-us", pitch: 99 };
 
 let reprocessMessages: Awaited<ReturnType<typeof collectMessages>>;
 beforeAll(async () => {
-  reprocessMessages = await collectMessages(TOPICS.reprocess);
+  reprocessMessages = await collectMessages(topicOf("reprocess")!);
 });
 afterAll(() => reprocessMessages?.close());
 
 async function sample(voice: { voice: string; pitch?: number }, sentences: string[]) {
-  return (await makeConversation(sentences.map((text) => ({ ...voice, text })), { gapS: 0.4 })).wav;
+  return (
+    await makeConversation(
+      sentences.map((text) => ({ ...voice, text })),
+      { gapS: 0.4 },
+    )
+  ).wav;
 }
 
 function postForm(path: string, token: string | undefined, file: Buffer | undefined) {
   const form = new FormData();
   if (file) form.append("file", new Blob([new Uint8Array(file)], { type: "audio/wav" }), "sample.wav");
-  return fetch(apiUrl(path), { method: "POST", headers: token ? { authorization: `Bearer ${token}` } : {}, body: form });
+  return fetch(apiUrl(path), {
+    method: "POST",
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    body: form,
+  });
 }
 const postJson = (path: string, token: string, body: unknown, method = "POST") =>
-  fetch(apiUrl(path), { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  fetch(apiUrl(path), {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
 async function enroll(user: TestUser) {
-  const own = await postForm("/v3/upload-audio", user.idToken, await sample(USER_VOICE, [
-    "My name is Sam and this is my voice for the speech profile.",
-    "I usually talk about work, running and the books I am reading.",
-  ]));
+  const own = await postForm(
+    "/v3/upload-audio",
+    user.idToken,
+    await sample(USER_VOICE, [
+      "My name is Sam and this is my voice for the speech profile.",
+      "I usually talk about work, running and the books I am reading.",
+    ]),
+  );
   expect(own.status).toBe(200);
   const person = await (await postJson("/v1/users/people", user.idToken, { name: "Alice" })).json();
-  const added = await postForm(`/v1/users/people/${person.id}/speech-samples`, user.idToken, await sample(PERSON_VOICE, [
-    "Hi, I am Alice, and I work with Sam on the design of the new app.",
-    "We meet every week to go through the plans and the open questions.",
-  ]));
+  const added = await postForm(
+    `/v1/users/people/${person.id}/speech-samples`,
+    user.idToken,
+    await sample(PERSON_VOICE, [
+      "Hi, I am Alice, and I work with Sam on the design of the new app.",
+      "We meet every week to go through the plans and the open questions.",
+    ]),
+  );
   expect(added.status).toBe(200);
   return person.id as string;
 }
 
 const waitForIdentified = (uid: string, memoryId: string) =>
-  waitFor(async () => {
-    const pp = (await readMemory(uid, memoryId))?.postprocessing;
-    return pp && (pp.stages?.identify?.next_published || ["failed", "canceled"].includes(pp.status)) ? pp : null;
-  }, { what: "speakers identified", timeoutMs: 150_000 });
+  waitFor(
+    async () => {
+      const pp = (await readMemory(uid, memoryId))?.postprocessing;
+      return pp && (pp.stages?.identify?.next_published || ["failed", "canceled"].includes(pp.status)) ? pp : null;
+    },
+    { what: "speakers identified", timeoutMs: 150_000 },
+  );
 
 describe("speaker identification", () => {
-  it("marks the user's segments is_user, the enrolled person's with person_id, and leaves a stranger unknown", async () => {
+  it("marks the user's segments is_user, the enrolled person's with person_id, leaves a stranger unknown", async () => {
     const user = await createUser({ storeRecordings: false });
     const personId = await enroll(user);
     const profile = (await db().doc(userPath(user.uid)).get()).get("speech_profile");
     expect(profile).toMatchObject({ model_id: "baseline-mfcc-f0-v1", sample_count: 1 });
     expect(await objectNames(config.recordingsBucket, `${user.uid}/`)).toEqual([]); // embeddings only, no audio
 
-    const streaming = [{ text: "hi", speaker: "SPEAKER_00", speaker_id: 0, is_user: false, person_id: null, start: 0, end: 1 }];
+    const streaming = [
+      { text: "hi", speaker: "SPEAKER_00", speaker_id: 0, is_user: false, person_id: null, start: 0, end: 1 },
+    ];
     const memoryId = await createMemory(user.uid, { transcript_segments: streaming });
     const lines = [
       [USER_VOICE, "Good morning Alice, thanks for joining the planning call today."],
@@ -75,7 +115,10 @@ describe("speaker identification", () => {
       [STRANGER_VOICE, "Two weeks is fine for us as long as the costs stay the same."],
       [USER_VOICE, "Then we agree, I will send a summary to everyone this afternoon."],
     ] as const;
-    const conversation = await makeConversation(lines.map(([v, text]) => ({ ...v, text })), { gapS: 0.8 });
+    const conversation = await makeConversation(
+      lines.map(([v, text]) => ({ ...v, text })),
+      { gapS: 0.8 },
+    );
     const res = await postAudio({ memoryId, token: user.idToken, file: conversation.wav });
     expect(res.status).toBe(200);
     const jobId = (await res.json()).postprocessing.job_id;
@@ -87,11 +130,17 @@ describe("speaker identification", () => {
     await expect.poll(() => reprocessMessages.forJob(jobId).length, { timeout: 10_000 }).toBe(1);
 
     const memory = (await readMemory(user.uid, memoryId))!;
-    const segments = memory.transcript_segments as { is_user: boolean; person_id: string | null; start: number; end: number; speaker: string }[];
+    const segments = memory.transcript_segments as {
+      is_user: boolean;
+      person_id: string | null;
+      start: number;
+      end: number;
+      speaker: string;
+    }[];
     const whoAt = (s: { start: number; end: number }) => {
       const mid = (s.start + s.end) / 2;
       const i = conversation.turns.findIndex((t) => mid >= t.start - 0.3 && mid <= t.end + 0.3);
-      return i < 0 ? null : lines[i]![0];
+      return i < 0 ? null : lines[i][0];
     };
     const check = (voice: object, expected: (s: (typeof segments)[number]) => boolean) => {
       const mine = segments.filter((s) => whoAt(s) === voice);
@@ -101,19 +150,43 @@ describe("speaker identification", () => {
     check(USER_VOICE, (s) => s.is_user && s.person_id === null);
     check(PERSON_VOICE, (s) => !s.is_user && s.person_id === personId);
     check(STRANGER_VOICE, (s) => !s.is_user && s.person_id === null);
-    expect(segments.filter((s) => s.is_user).map((s) => s.speaker).filter((v, i, a) => a.indexOf(v) === i)).toHaveLength(1);
+    expect(
+      segments
+        .filter((s) => s.is_user)
+        .map((s) => s.speaker)
+        .filter((v, i, a) => a.indexOf(v) === i),
+    ).toHaveLength(1);
 
-    const versions = await db().collection(`${memoryPath(user.uid, memoryId)}/transcripts`).orderBy("version").get();
-    expect(versions.docs.map((d) => [d.id, d.get("source")])).toEqual([["1", "streaming"], ["2", pp.transcript.model]]);
-    expect(versions.docs[0]!.get("segments")).toEqual(streaming);
-    expect(versions.docs[1]!.get("segments")).toEqual(segments);
+    const versions = await db()
+      .collection(`${memoryPath(user.uid, memoryId)}/transcripts`)
+      .orderBy("version")
+      .get();
+    expect(versions.docs.map((d) => [d.id, d.get("source")])).toEqual([
+      ["1", "streaming"],
+      ["2", pp.transcript.model],
+    ]);
+    expect(versions.docs[0].get("segments")).toEqual(streaming);
+    expect(versions.docs[1].get("segments")).toEqual(segments);
     expect(memory.transcript_version).toBe(2);
 
     // A duplicate delivery of segment and identify writes nothing more.
-    const deps = { config, now: () => new Date(), eventId: uniqueId("dup"), eventTime: new Date(), maxEventAgeMs: 3_600_000 };
+    const deps = {
+      config,
+      now: () => new Date(),
+      eventId: uniqueId("dup"),
+      eventTime: new Date(),
+      maxEventAgeMs: 3_600_000,
+    };
     await segment({ uid: user.uid, memoryId, jobId }, deps);
-    await identify({ uid: user.uid, memoryId, jobId }, { ...deps, eventId: uniqueId("dup") });
-    expect((await db().collection(`${memoryPath(user.uid, memoryId)}/transcripts`).get()).size).toBe(2);
+    const speakerEmbedder = () => createSpeakerEmbedder(config.speakerModelPath, config.speakerModelThreads);
+    await identify({ uid: user.uid, memoryId, jobId }, { ...deps, eventId: uniqueId("dup"), speakerEmbedder });
+    expect(
+      (
+        await db()
+          .collection(`${memoryPath(user.uid, memoryId)}/transcripts`)
+          .get()
+      ).size,
+    ).toBe(2);
     expect((await readMemory(user.uid, memoryId))!.transcript_segments).toEqual(segments);
     await new Promise((r) => setTimeout(r, 1000));
     expect(reprocessMessages.forJob(jobId)).toHaveLength(1);
@@ -123,31 +196,60 @@ describe("speaker identification", () => {
     const user = await createUser();
     const long = Array.from({ length: 10 }, (_, i) => ({
       text: "this streaming transcript has far more words than the short recording below could ever produce",
-      speaker: "SPEAKER_00", speaker_id: 0, is_user: false, person_id: null, start: i * 2, end: i * 2 + 1.9,
+      speaker: "SPEAKER_00",
+      speaker_id: 0,
+      is_user: false,
+      person_id: null,
+      start: i * 2,
+      end: i * 2 + 1.9,
     }));
     const memoryId = await createMemory(user.uid, { transcript_segments: long });
-    const audio = await makeConversation([{ voice: "en-us", text: "Just a few words." }, { voice: "en+f3", text: "Yes." }], { gapS: 5 });
+    const audio = await makeConversation(
+      [
+        { voice: "en-us", text: "Just a few words." },
+        { voice: "en+f3", text: "Yes." },
+      ],
+      { gapS: 5 },
+    );
     const res = await postAudio({ memoryId, token: user.idToken, file: audio.wav });
     expect(res.status).toBe(200);
-    const pp = await waitFor(async () => {
-      const p = (await readMemory(user.uid, memoryId))!.postprocessing;
-      return p.status !== "in_progress" ? p : null;
-    }, { timeoutMs: 90_000 });
+    const pp = await waitFor(
+      async () => {
+        const p = (await readMemory(user.uid, memoryId))!.postprocessing;
+        return p.status !== "in_progress" ? p : null;
+      },
+      { timeoutMs: 90_000 },
+    );
     expect(pp.status).toBe("failed");
     expect(pp.fail_reason).toMatch(/^transcript_too_short: .* the existing transcript is kept/);
     const memory = (await readMemory(user.uid, memoryId))!;
     expect(memory.transcript_segments).toEqual(long);
-    expect((await db().collection(`${memoryPath(user.uid, memoryId)}/transcripts`).get()).size).toBe(0);
+    expect(
+      (
+        await db()
+          .collection(`${memoryPath(user.uid, memoryId)}/transcripts`)
+          .get()
+      ).size,
+    ).toBe(0);
   });
 });
 
 describe("enrollment endpoints", () => {
   it("stores sample audio only when the user allows audio storage", async () => {
     const user = await createUser({ storeRecordings: true });
-    const res = await postForm("/v3/upload-audio", user.idToken, await sample(USER_VOICE, ["This is my voice sample for the profile, recorded today.", "It should be long enough to say who I am."]));
+    const res = await postForm(
+      "/v3/upload-audio",
+      user.idToken,
+      await sample(USER_VOICE, [
+        "This is my voice sample for the profile, recorded today.",
+        "It should be long enough to say who I am.",
+      ]),
+    );
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body.url).toMatch(new RegExp(`^gs://${config.recordingsBucket}/${user.uid}/speech_profiles/self/\\d+\\.wav$`));
+    expect(body.url).toMatch(
+      new RegExp(`^gs://${config.recordingsBucket}/${user.uid}/speech_profiles/self/\\d+\\.wav$`),
+    );
     expect(body.speech_profile).toMatchObject({ model_id: "baseline-mfcc-f0-v1", sample_count: 1 });
     expect(body.speech_profile.speech_seconds).toBeGreaterThan(2);
     expect(await objectNames(config.recordingsBucket, `${user.uid}/speech_profiles/`)).toHaveLength(1);
@@ -157,21 +259,47 @@ describe("enrollment endpoints", () => {
     const user = await createUser();
     const code = async (res: Response) => [res.status, (await res.json()).error?.code];
     const silence = encodeWavSamples(new Float32Array(16_000 * 8), 16_000);
-    expect(await code(await postForm("/v3/upload-audio", user.idToken, makeWav({ seconds: 3, channels: 1, sampleRate: 16_000 })))).toEqual([422, "sample_too_short"]);
+    expect(
+      await code(
+        await postForm("/v3/upload-audio", user.idToken, makeWav({ seconds: 3, channels: 1, sampleRate: 16_000 })),
+      ),
+    ).toEqual([422, "sample_too_short"]);
     expect(await code(await postForm("/v3/upload-audio", user.idToken, silence))).toEqual([422, "no_speech"]);
-    expect(await code(await postForm("/v3/upload-audio", user.idToken, encodeWavSamples(new Float32Array(16_000 * 181), 16_000)))).toEqual([422, "sample_too_long"]);
-    expect(await code(await postForm("/v3/upload-audio", user.idToken, Buffer.from("not audio at all ".repeat(100))))).toEqual([415, "unsupported_media_type"]);
+    expect(
+      await code(
+        await postForm("/v3/upload-audio", user.idToken, encodeWavSamples(new Float32Array(16_000 * 181), 16_000)),
+      ),
+    ).toEqual([422, "sample_too_long"]);
+    expect(
+      await code(await postForm("/v3/upload-audio", user.idToken, Buffer.from("not audio at all ".repeat(100)))),
+    ).toEqual([415, "unsupported_media_type"]);
     expect(await code(await postForm("/v3/upload-audio", user.idToken, undefined))).toEqual([400, "invalid_argument"]);
     expect(await code(await postForm("/v3/upload-audio", undefined, silence))).toEqual([401, "unauthenticated"]);
     expect((await db().doc(userPath(user.uid)).get()).get("speech_profile")).toBeUndefined();
 
-    expect(await code(await postJson("/v1/users/people", user.idToken, { name: "" }))).toEqual([400, "invalid_argument"]);
-    expect(await code(await postForm("/v1/users/people/nobody/speech-samples", user.idToken, silence))).toEqual([404, "person_not_found"]);
+    expect(await code(await postJson("/v1/users/people", user.idToken, { name: "" }))).toEqual([
+      400,
+      "invalid_argument",
+    ]);
+    expect(await code(await postForm("/v1/users/people/nobody/speech-samples", user.idToken, silence))).toEqual([
+      404,
+      "person_not_found",
+    ]);
     const other = await createUser();
     const theirs = await (await postJson("/v1/users/people", other.idToken, { name: "Bob" })).json();
-    expect(await code(await postJson(`/v1/users/people/${theirs.id}`, user.idToken, { name: "Mallory" }, "PATCH"))).toEqual([404, "person_not_found"]);
-    const renamed = await (await postJson(`/v1/users/people/${theirs.id}`, other.idToken, { name: "Robert" }, "PATCH")).json();
+    expect(
+      await code(await postJson(`/v1/users/people/${theirs.id}`, user.idToken, { name: "Mallory" }, "PATCH")),
+    ).toEqual([404, "person_not_found"]);
+    const renamed = await (
+      await postJson(`/v1/users/people/${theirs.id}`, other.idToken, { name: "Robert" }, "PATCH")
+    ).json();
     expect(renamed).toMatchObject({ id: theirs.id, name: "Robert", speech_samples_count: 0, speech_profile: null });
-    expect((await db().collection(`${userPath(user.uid)}/people`).get()).size).toBe(0);
+    expect(
+      (
+        await db()
+          .collection(`${userPath(user.uid)}/people`)
+          .get()
+      ).size,
+    ).toBe(0);
   });
 });

@@ -5,14 +5,18 @@
  */
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newStorageClient } from "../../src/firebase.js";
+import { newStorageClient } from "../../src/store/firebase.js";
 import { writeNewObject } from "../../src/store/objects.js";
 import { config, uniqueId } from "../support/emulators.js";
 
 type Fault = "none" | "reset_before_upload" | "drop_answer" | "answer_412";
 
 const PRECONDITION_FAILED_BODY = JSON.stringify({
-  error: { code: 412, message: "At least one of the pre-conditions you specified did not hold.", errors: [{ domain: "global", reason: "conditionNotMet" }] },
+  error: {
+    code: 412,
+    message: "At least one of the pre-conditions you specified did not hold.",
+    errors: [{ domain: "global", reason: "conditionNotMet" }],
+  },
 });
 
 /**
@@ -32,7 +36,7 @@ function faultyProxy() {
       const head = chunk.toString("latin1", 0, 400);
       if (/^[A-Z]+ \S+ HTTP\/1\.1\r\n/.test(head)) {
         const isUpload = /^POST \S*uploadType=multipart/.test(head);
-        if (isUpload) uploadLines.push(head.split("\r\n")[0]!);
+        if (isUpload) uploadLines.push(head.split("\r\n")[0]);
         fault = isUpload ? (faults.shift() ?? "none") : "none";
       }
       if (fault === "reset_before_upload") {
@@ -40,7 +44,13 @@ function faultyProxy() {
         upstream.destroy();
       } else if (fault === "answer_412") {
         if (head.includes("\r\n\r\n") || /^[A-Z]+ /.test(head)) {
-          client.end(`HTTP/1.1 412 Precondition Failed\r\ncontent-type: application/json\r\ncontent-length: ${PRECONDITION_FAILED_BODY.length}\r\nconnection: close\r\n\r\n${PRECONDITION_FAILED_BODY}`);
+          client.end(
+            "HTTP/1.1 412 Precondition Failed\r\n" +
+              "content-type: application/json\r\n" +
+              `content-length: ${PRECONDITION_FAILED_BODY.length}\r\n` +
+              "connection: close\r\n\r\n" +
+              PRECONDITION_FAILED_BODY,
+          );
           upstream.destroy();
         }
       } else {
@@ -64,7 +74,10 @@ function faultyProxy() {
   return {
     faults,
     uploadLines,
-    listen: () => new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port))),
+    listen: () =>
+      new Promise<number>((resolve) =>
+        server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)),
+      ),
     close: () => {
       for (const s of sockets) s.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,21 +1,28 @@
 /** The scheduled cleanup, invoked through the deployed trigger's handler against the emulators. */
 import { describe, expect, it } from "vitest";
-import { bucket, db } from "../../src/firebase.js";
+import { bucket, db } from "../../src/store/firebase.js";
 import { sweepExpiredAudio } from "../../src/index.js";
 import { memoryPath } from "../../src/store/paths.js";
 import { config, createMemory, createUser, objectNames } from "../support/emulators.js";
 
 async function putAudio(bucketName: string, name: string, metadata: Record<string, string>) {
-  await bucket(bucketName).file(name).save(Buffer.from("RIFF....WAVEfmt "), { resumable: false, metadata: { metadata: { ...metadata, pipelineDerived: "normalized" } } });
+  await bucket(bucketName)
+    .file(name)
+    .save(Buffer.from("RIFF....WAVEfmt "), {
+      resumable: false,
+      metadata: { metadata: { ...metadata, pipelineDerived: "normalized" } },
+    });
 }
 
-const runSweep = (at: number) => sweepExpiredAudio.run({ scheduleTime: new Date(at).toISOString(), jobName: "test" } as never);
+const runSweep = (at: number) => sweepExpiredAudio.run({ scheduleTime: new Date(at).toISOString(), jobName: "test" });
 
 describe("sweepExpiredAudio", () => {
   it("deletes post-processing audio only once it has expired and its job is over; never recordings", async () => {
     const user = await createUser({ storeRecordings: true });
     const now = new Date().toISOString();
-    const job = (status: string, jobId: string) => ({ postprocessing: { status, job_id: jobId, model: "fal_whisperx", updated_at: now, stages: {} } });
+    const job = (status: string, jobId: string) => ({
+      postprocessing: { status, job_id: jobId, model: "fal_whisperx", updated_at: now, stages: {} },
+    });
     const done = await createMemory(user.uid, job("completed", "job-done"));
     const failed = await createMemory(user.uid, job("failed", "job-failed"));
     const running = await createMemory(user.uid, job("in_progress", "job-running"));
@@ -23,10 +30,13 @@ describe("sweepExpiredAudio", () => {
     const removed = await createMemory(user.uid, job("completed", "job-removed"));
 
     const objects: Record<string, [string, string]> = {
-      done: [done, "job-done"], failed: [failed, "job-failed"], running: [running, "job-running"],
-      superseded: [superseded, "job-old"], removed: [removed, "job-removed"],
+      done: [done, "job-done"],
+      failed: [failed, "job-failed"],
+      running: [running, "job-running"],
+      superseded: [superseded, "job-old"],
+      removed: [removed, "job-removed"],
     };
-    const name = (key: string) => `${user.uid}/${objects[key]![0]}/${objects[key]![1]}.wav`;
+    const name = (key: string) => `${user.uid}/${objects[key][0]}/${objects[key][1]}.wav`;
     for (const [key, [memoryId, jobId]] of Object.entries(objects)) {
       await putAudio(config.postprocessingBucket, name(key), { uid: user.uid, memoryId, jobId });
     }
@@ -42,7 +52,9 @@ describe("sweepExpiredAudio", () => {
     expect(await objectNames(config.postprocessingBucket, `${user.uid}/`)).toEqual(all);
 
     await runSweep(Date.now() + config.retentionMs + 60_000);
-    expect(await objectNames(config.postprocessingBucket, `${user.uid}/`)).toEqual([name("running"), `${user.uid}/stray.bin`].sort());
+    expect(await objectNames(config.postprocessingBucket, `${user.uid}/`)).toEqual(
+      [name("running"), `${user.uid}/stray.bin`].sort(),
+    );
     expect(await objectNames(config.recordingsBucket, `${user.uid}/`)).toEqual([name("done")]);
   });
 });

@@ -1,14 +1,24 @@
 /** The app's upload, end to end through the emulated HTTPS function, Storage trigger, Firestore and Pub/Sub. */
+import { topicOf } from "../../src/pipeline/definition.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bucket } from "../../src/firebase.js";
-import { TOPICS } from "../../src/config.js";
+import { bucket } from "../../src/store/firebase.js";
+
 import { parseWavHeader } from "../../src/audio/wav.js";
 import { encodeAudio, makeWav } from "../support/audio.js";
-import { collectMessages, config, createMemory, createUser, objectNames, postAudio, readMemory, waitForPreparedOrEnded } from "../support/emulators.js";
+import {
+  collectMessages,
+  config,
+  createMemory,
+  createUser,
+  objectNames,
+  postAudio,
+  readMemory,
+  waitForPreparedOrEnded,
+} from "../support/emulators.js";
 
 let transcribeMessages: Awaited<ReturnType<typeof collectMessages>>;
 beforeAll(async () => {
-  transcribeMessages = await collectMessages(TOPICS.transcribe);
+  transcribeMessages = await collectMessages(topicOf("transcribe")!);
 });
 afterAll(() => transcribeMessages?.close());
 
@@ -18,7 +28,14 @@ describe("POST /v1/memories/{id}/post-processing", () => {
     const memoryId = await createMemory(user.uid);
     const wav = makeWav({ seconds: 12.5, sampleRate: 44_100, channels: 2 });
 
-    const res = await postAudio({ memoryId, token: user.idToken, file: wav, filename: "recording.bin", fileType: "application/octet-stream", query: "?emotional_feedback=true" });
+    const res = await postAudio({
+      memoryId,
+      token: user.idToken,
+      file: wav,
+      filename: "recording.bin",
+      fileType: "application/octet-stream",
+      query: "?emotional_feedback=true",
+    });
     expect(res.status).toBe(200);
     const memory = await res.json();
     expect(memory.id).toBe(memoryId);
@@ -34,7 +51,13 @@ describe("POST /v1/memories/{id}/post-processing", () => {
     const objectName = `${user.uid}/${memoryId}/${jobId}.wav`;
     expect(await objectNames(config.recordingsBucket, `${user.uid}/`)).toEqual([objectName]);
     const [meta] = await bucket(config.postprocessingBucket).file(objectName).getMetadata();
-    expect(meta.metadata).toMatchObject({ uid: user.uid, memoryId, jobId, emotionalFeedback: "true", uploadedVia: "multipart" });
+    expect(meta.metadata).toMatchObject({
+      uid: user.uid,
+      memoryId,
+      jobId,
+      emotionalFeedback: "true",
+      uploadedVia: "multipart",
+    });
     expect(meta.contentType).toBe("audio/wav");
     expect(Number(meta.size)).toBe(wav.length);
 
@@ -53,8 +76,12 @@ describe("POST /v1/memories/{id}/post-processing", () => {
     const jobRes = await fetch(jobUrl, { headers: { authorization: `Bearer ${user.idToken}` } });
     expect(jobRes.status).toBe(200);
     const { job } = await jobRes.json();
-    expect(job).toMatchObject({ id: jobId, status: "in_progress", audio: { format: "wav", kept_in_recordings: true, duration_s: pp.audio.duration_s } });
-    expect(job.stages.prepare_audio).toEqual({ state: "done", attempts: 1, last_error: null });
+    expect(job).toMatchObject({
+      id: jobId,
+      status: "in_progress",
+      audio: { format: "wav", kept_in_recordings: true, duration_s: pp.audio.duration_s },
+    });
+    expect(job.stages.prepare_audio).toEqual({ state: "done", required: true, attempts: 1, last_error: null });
 
     await expect.poll(() => transcribeMessages.forJob(jobId).length, { timeout: 10_000 }).toBe(1);
     expect(transcribeMessages.forJob(jobId)[0]).toEqual({ uid: user.uid, memoryId, jobId });
@@ -65,7 +92,13 @@ describe("POST /v1/memories/{id}/post-processing", () => {
     const memoryId = await createMemory(user.uid);
     const mp3 = await encodeAudio(makeWav({ seconds: 11, sampleRate: 22_050, channels: 1 }), "mp3");
 
-    const res = await postAudio({ memoryId, token: user.idToken, file: mp3, filename: "audio.wav", fileType: "audio/wav" });
+    const res = await postAudio({
+      memoryId,
+      token: user.idToken,
+      file: mp3,
+      filename: "audio.wav",
+      fileType: "audio/wav",
+    });
     expect(res.status).toBe(200);
     const jobId = (await res.json()).postprocessing.job_id;
 
@@ -84,7 +117,13 @@ describe("POST /v1/memories/{id}/post-processing", () => {
     const user = await createUser();
     const memoryId = await createMemory(user.uid);
     const file = await encodeAudio(makeWav({ seconds: 10.5, sampleRate: 48_000, channels: 1 }), ext);
-    const res = await postAudio({ memoryId, token: user.idToken, file, filename: `x.${ext}`, fileType: "application/octet-stream" });
+    const res = await postAudio({
+      memoryId,
+      token: user.idToken,
+      file,
+      filename: `x.${ext}`,
+      fileType: "application/octet-stream",
+    });
     expect(res.status).toBe(200);
     const pp = await waitForPreparedOrEnded(user.uid, memoryId);
     expect(pp.status).toBe("in_progress");
@@ -105,11 +144,17 @@ describe("POST /v1/memories/{id}/post-processing", () => {
 
   it("cancels a cut-off upload that is much shorter than the memory's existing transcript", async () => {
     const user = await createUser();
-    const memoryId = await createMemory(user.uid, { transcript_segments: [
-      { text: "start", speaker: "SPEAKER_00", speaker_id: 0, is_user: true, person_id: null, start: 0, end: 3 },
-      { text: "end", speaker: "SPEAKER_01", speaker_id: 1, is_user: false, person_id: null, start: 55, end: 60 },
-    ] });
-    const res = await postAudio({ memoryId, token: user.idToken, file: makeWav({ seconds: 30, channels: 1, sampleRate: 16_000 }) });
+    const memoryId = await createMemory(user.uid, {
+      transcript_segments: [
+        { text: "start", speaker: "SPEAKER_00", speaker_id: 0, is_user: true, person_id: null, start: 0, end: 3 },
+        { text: "end", speaker: "SPEAKER_01", speaker_id: 1, is_user: false, person_id: null, start: 55, end: 60 },
+      ],
+    });
+    const res = await postAudio({
+      memoryId,
+      token: user.idToken,
+      file: makeWav({ seconds: 30, channels: 1, sampleRate: 16_000 }),
+    });
     expect(res.status).toBe(200);
     const pp = await waitForPreparedOrEnded(user.uid, memoryId);
     expect(pp.status).toBe("canceled");
@@ -120,7 +165,8 @@ describe("POST /v1/memories/{id}/post-processing", () => {
     const user = await createUser();
     const memoryId = await createMemory(user.uid);
     const wav = makeWav({ seconds: 11, channels: 1, sampleRate: 16_000 });
-    const broken = Buffer.concat([wav.subarray(0, 20), Buffer.from([0xff, 0xff]), wav.subarray(22, 64)]); // bad format tag, truncated
+    // Bad format tag, truncated.
+    const broken = Buffer.concat([wav.subarray(0, 20), Buffer.from([0xff, 0xff]), wav.subarray(22, 64)]);
     const res = await postAudio({ memoryId, token: user.idToken, file: broken });
     expect(res.status).toBe(200);
     const pp = await waitForPreparedOrEnded(user.uid, memoryId);
@@ -134,7 +180,11 @@ describe("POST /v1/memories/{id}/post-processing", () => {
     const memoryId = await createMemory(user.uid);
     await postAudio({ memoryId, token: user.idToken, file: makeWav({ seconds: 3 }) });
     expect((await waitForPreparedOrEnded(user.uid, memoryId)).status).toBe("canceled");
-    const retry = await postAudio({ memoryId, token: user.idToken, file: makeWav({ seconds: 10.5, channels: 1, sampleRate: 16_000 }) });
+    const retry = await postAudio({
+      memoryId,
+      token: user.idToken,
+      file: makeWav({ seconds: 10.5, channels: 1, sampleRate: 16_000 }),
+    });
     expect(retry.status).toBe(200);
     const pp = await waitForPreparedOrEnded(user.uid, memoryId);
     expect(pp.status).toBe("in_progress");

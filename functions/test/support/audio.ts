@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runFfmpeg } from "../../src/audio/normalize.js";
 import { encodeWavSamples } from "../../src/audio/pcm.js";
-import { withTempDir } from "../../src/tempDir.js";
+import { withTempDir } from "../../src/audio/tempDir.js";
 
 /** A speech-like test signal: a gliding tone with syllable-rate amplitude modulation and a little noise. */
 export function makeWav(opts: { seconds: number; sampleRate?: number; channels?: number; baseHz?: number }): Buffer {
@@ -19,7 +19,10 @@ export function makeWav(opts: { seconds: number; sampleRate?: number; channels?:
     const noise = (seed / 0x7fffffff - 0.5) * 0.02;
     const envelope = 0.5 + 0.5 * Math.sin(2 * Math.PI * 4 * t);
     const f = base * (1 + 0.1 * Math.sin(2 * Math.PI * 0.5 * t));
-    const v = Math.max(-1, Math.min(1, 0.4 * envelope * (Math.sin(2 * Math.PI * f * t) + 0.3 * Math.sin(4 * Math.PI * f * t)) + noise));
+    const v = Math.max(
+      -1,
+      Math.min(1, 0.4 * envelope * (Math.sin(2 * Math.PI * f * t) + 0.3 * Math.sin(4 * Math.PI * f * t)) + noise),
+    );
     for (let c = 0; c < channels; c++) samples[i * channels + c] = v;
   }
   return encodeWavSamples(samples, sampleRate, channels);
@@ -36,7 +39,7 @@ const CODEC_ARGS: Record<string, string[]> = {
 export async function encodeAudio(wav: Buffer, ext: keyof typeof CODEC_ARGS): Promise<Buffer> {
   return withTempDir("fixture", async (dir) => {
     await writeFile(join(dir, "in.wav"), wav);
-    await runFfmpeg(["-i", join(dir, "in.wav"), ...CODEC_ARGS[ext]!, "-y", join(dir, `out.${ext}`)]);
+    await runFfmpeg(["-i", join(dir, "in.wav"), ...CODEC_ARGS[ext], "-y", join(dir, `out.${ext}`)]);
     return readFile(join(dir, `out.${ext}`));
   });
 }

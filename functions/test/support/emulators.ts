@@ -1,12 +1,18 @@
 /** Helpers for end-to-end tests against the running emulator suite (started by `npm test` via emulators:exec). */
 import { randomUUID } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
-import { auth, bucket, db } from "../../src/firebase.js";
+import { auth, bucket, db } from "../../src/store/firebase.js";
 import { loadConfig } from "../../src/config.js";
 import { memoryPath, userPath } from "../../src/store/paths.js";
 
-for (const v of ["FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST", "FIREBASE_STORAGE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST"]) {
-  if (!process.env[v]) throw new Error(`${v} is not set: run end-to-end tests with \`npm test\` (inside firebase emulators:exec).`);
+for (const v of [
+  "FIRESTORE_EMULATOR_HOST",
+  "FIREBASE_AUTH_EMULATOR_HOST",
+  "FIREBASE_STORAGE_EMULATOR_HOST",
+  "PUBSUB_EMULATOR_HOST",
+]) {
+  if (!process.env[v])
+    throw new Error(`${v} is not set: run end-to-end tests with \`npm test\` (inside firebase emulators:exec).`);
 }
 process.env.STORAGE_EMULATOR_HOST ??= `http://${process.env.FIREBASE_STORAGE_EMULATOR_HOST}`;
 
@@ -14,7 +20,8 @@ export const PROJECT_ID = process.env.GCLOUD_PROJECT ?? "demo-memories";
 export const config = loadConfig();
 export const FUNCTIONS_BASE = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1`;
 export const apiUrl = (path: string) => `${FUNCTIONS_BASE}/api${path}`;
-export const uploadUrl = (memoryId: string, query = "") => apiUrl(`/v1/memories/${encodeURIComponent(memoryId)}/post-processing${query}`);
+export const uploadUrl = (memoryId: string, query = "") =>
+  apiUrl(`/v1/memories/${encodeURIComponent(memoryId)}/post-processing${query}`);
 
 export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -27,11 +34,17 @@ export interface TestUser {
 export async function createUser(opts: { storeRecordings?: boolean; disabled?: boolean } = {}): Promise<TestUser> {
   const uid = uniqueId("user");
   await auth().createUser({ uid, email: `${uid}@example.com`, emailVerified: true });
-  await db().doc(userPath(uid)).set({ store_recording_permission: opts.storeRecordings ?? false });
+  await db()
+    .doc(userPath(uid))
+    .set({ store_recording_permission: opts.storeRecordings ?? false });
   const customToken = await auth().createCustomToken(uid);
   const res = await fetch(
     `http://${process.env.FIREBASE_AUTH_EMULATOR_HOST}/identitytoolkit.googleapis.com/v1/accounts:signInWithCustomToken?key=fake-api-key`,
-    { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: customToken, returnSecureToken: true }) },
+    {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: customToken, returnSecureToken: true }),
+    },
   );
   const body = (await res.json()) as { idToken?: string };
   if (!body.idToken) throw new Error(`sign-in failed: ${JSON.stringify(body)}`);
@@ -42,7 +55,15 @@ export async function createUser(opts: { storeRecordings?: boolean; disabled?: b
 export function streamingTranscript(seconds: number) {
   const segments = [];
   for (let t = 0; t < seconds; t += 5) {
-    segments.push({ text: `words spoken around second ${t}`, speaker: "SPEAKER_00", speaker_id: 0, is_user: false, person_id: null, start: t, end: Math.min(seconds, t + 4.5) });
+    segments.push({
+      text: `words spoken around second ${t}`,
+      speaker: "SPEAKER_00",
+      speaker_id: 0,
+      is_user: false,
+      person_id: null,
+      start: t,
+      end: Math.min(seconds, t + 4.5),
+    });
   }
   return segments;
 }
@@ -51,13 +72,31 @@ export function streamingTranscript(seconds: number) {
 export async function createMemory(uid: string, fields: Record<string, unknown> = {}): Promise<string> {
   const memoryId = uniqueId("mem");
   const now = Timestamp.now();
-  await db().doc(memoryPath(uid, memoryId)).set({
-    created_at: now, started_at: now, finished_at: now, source: "friend", language: "en",
-    structured: { title: "Streaming memory", overview: "", emoji: "🧠", category: "other", action_items: [], events: [] },
-    transcript_segments: streamingTranscript(8), geolocation: null, photos: [], plugins_results: [], external_data: null,
-    discarded: false, deleted: false,
-    ...fields,
-  });
+  await db()
+    .doc(memoryPath(uid, memoryId))
+    .set({
+      created_at: now,
+      started_at: now,
+      finished_at: now,
+      source: "friend",
+      language: "en",
+      structured: {
+        title: "Streaming memory",
+        overview: "",
+        emoji: "🧠",
+        category: "other",
+        action_items: [],
+        events: [],
+      },
+      transcript_segments: streamingTranscript(8),
+      geolocation: null,
+      photos: [],
+      plugins_results: [],
+      external_data: null,
+      discarded: false,
+      deleted: false,
+      ...fields,
+    });
   return memoryId;
 }
 
@@ -80,7 +119,12 @@ export async function postAudio(opts: {
   query?: string;
 }): Promise<Response> {
   const form = new FormData();
-  if (opts.file) form.append(opts.field ?? "file", new Blob([new Uint8Array(opts.file)], { type: opts.fileType ?? "audio/wav" }), opts.filename ?? "recording.wav");
+  if (opts.file)
+    form.append(
+      opts.field ?? "file",
+      new Blob([new Uint8Array(opts.file)], { type: opts.fileType ?? "audio/wav" }),
+      opts.filename ?? "recording.wav",
+    );
   return fetch(uploadUrl(opts.memoryId, opts.query), {
     method: "POST",
     headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
@@ -88,7 +132,10 @@ export async function postAudio(opts: {
   });
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, opts: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  opts: { timeoutMs?: number; what?: string } = {},
+): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 45_000);
   let last: unknown;
   while (Date.now() < deadline) {
@@ -100,31 +147,38 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | null | fal
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`timed out waiting for ${opts.what ?? "condition"}${last ? `: ${String(last)}` : ""}`);
+  const cause = last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : "";
+  throw new Error(`timed out waiting for ${opts.what ?? "condition"}${cause}`);
 }
 
 /** Waits until prepareAudio handed the job on (or the job ended) and returns the memory's postprocessing. */
 export async function waitForPreparedOrEnded(uid: string, memoryId: string) {
-  return waitFor(async () => {
-    const pp = (await readMemory(uid, memoryId))?.postprocessing;
-    const handedOn = pp?.stages?.prepare_audio?.state === "done" && pp.stages.prepare_audio.next_published === true;
-    return pp && (handedOn || ["failed", "canceled", "completed"].includes(pp.status)) ? pp : null;
-  }, { what: `job of ${memoryId} to be prepared` });
+  return waitFor(
+    async () => {
+      const pp = (await readMemory(uid, memoryId))?.postprocessing;
+      const handedOn = pp?.stages?.prepare_audio?.state === "done" && pp.stages.prepare_audio.next_published === true;
+      return pp && (handedOn || ["failed", "canceled", "completed"].includes(pp.status)) ? pp : null;
+    },
+    { what: `job of ${memoryId} to be prepared` },
+  );
 }
 
 /** Waits until the transcribe stage is done (or the job ended) and returns the memory's postprocessing. */
 export async function waitForTranscribedOrEnded(uid: string, memoryId: string, timeoutMs = 90_000) {
-  return waitFor(async () => {
-    const pp = (await readMemory(uid, memoryId))?.postprocessing;
-    const done = pp?.stages?.transcribe?.state === "done" && pp.stages.transcribe.next_published === true;
-    return pp && (done || ["failed", "canceled", "completed"].includes(pp.status)) ? pp : null;
-  }, { what: `job of ${memoryId} to be transcribed`, timeoutMs });
+  return waitFor(
+    async () => {
+      const pp = (await readMemory(uid, memoryId))?.postprocessing;
+      const done = pp?.stages?.transcribe?.state === "done" && pp.stages.transcribe.next_published === true;
+      return pp && (done || ["failed", "canceled", "completed"].includes(pp.status)) ? pp : null;
+    },
+    { what: `job of ${memoryId} to be transcribed`, timeoutMs },
+  );
 }
 
 /** Collects the messages published to `topic` (a subscription of the test's own) for assertions on hand-offs. */
 export async function collectMessages(topic: string) {
-  const { pubsubClient } = await import("../../src/firebase.js");
-  const [t] = await pubsubClient().topic(topic).get({ autoCreate: true });
+  const { pubsubClient } = await import("../../src/store/firebase.js");
+  const [t] = await (await pubsubClient()).topic(topic).get({ autoCreate: true });
   const [subscription] = await t.createSubscription(uniqueId(`test-${topic}`));
   const messages: Record<string, string>[] = [];
   subscription.on("message", (m) => {

@@ -32,7 +32,9 @@ export class FakeFal {
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => void this.route(req, res));
-    await new Promise<void>((resolve, reject) => this.server!.once("error", reject).listen(FAKE_FAL_PORT, "127.0.0.1", resolve));
+    await new Promise<void>((resolve, reject) =>
+      this.server!.once("error", reject).listen(FAKE_FAL_PORT, "127.0.0.1", resolve),
+    );
   }
 
   async stop(): Promise<void> {
@@ -46,7 +48,12 @@ export class FakeFal {
   }
 
   /** Headers FAL would send for `rawBody` about `requestId`, signed with `key` (default: the published key). */
-  signatureHeaders(requestId: string, rawBody: string, key: KeyObject = this.keys.privateKey, timestamp = Math.floor(Date.now() / 1000)) {
+  signatureHeaders(
+    requestId: string,
+    rawBody: string,
+    key: KeyObject = this.keys.privateKey,
+    timestamp = Math.floor(Date.now() / 1000),
+  ) {
     const bodyHash = createHash("sha256").update(rawBody).digest("hex");
     const message = Buffer.from([requestId, "fake-user", String(timestamp), bodyHash].join("\n"));
     return {
@@ -59,9 +66,16 @@ export class FakeFal {
   }
 
   /** Posts a webhook the way FAL does and records our function's answer. */
-  async deliverWebhook(request: FakeFalRequest, body: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
+  async deliverWebhook(
+    request: FakeFalRequest,
+    body: Record<string, unknown>,
+  ): Promise<{ status: number; body: unknown }> {
     const raw = JSON.stringify(body);
-    const res = await fetch(request.webhookUrl!, { method: "POST", headers: this.signatureHeaders(request.id, raw), body: raw });
+    const res = await fetch(request.webhookUrl!, {
+      method: "POST",
+      headers: this.signatureHeaders(request.id, raw),
+      body: raw,
+    });
     const answer = { status: res.status, body: await res.json().catch(() => null) };
     request.webhookResponses.push(answer);
     return answer;
@@ -79,7 +93,12 @@ export class FakeFal {
     if (req.method === "GET" && requestPath) {
       const request = this.requests.find((r) => r.id === requestPath[2]);
       if (!request) return send(404, { detail: "Request not found" });
-      if (requestPath[3]) return send(request.status === "COMPLETED" ? 200 : 202, { status: request.status, request_id: request.id, logs: [] });
+      if (requestPath[3])
+        return send(request.status === "COMPLETED" ? 200 : 202, {
+          status: request.status,
+          request_id: request.id,
+          logs: [],
+        });
       if (request.status !== "COMPLETED") return send(400, { detail: "Request is still in progress" });
       return send(200, request.output);
     }
@@ -90,13 +109,26 @@ export class FakeFal {
       if (failure) return send(failure.status, failure.body);
       const input = JSON.parse(Buffer.concat(chunks).toString() || "{}");
       const request: FakeFalRequest = {
-        id: randomUUID(), endpoint: url.pathname.slice(1), input, webhookUrl: url.searchParams.get("fal_webhook"),
-        authorization: req.headers.authorization, status: "IN_QUEUE", output: this.output(input), webhookResponses: [],
+        id: randomUUID(),
+        endpoint: url.pathname.slice(1),
+        input,
+        webhookUrl: url.searchParams.get("fal_webhook"),
+        authorization: req.headers.authorization,
+        status: "IN_QUEUE",
+        output: this.output(input),
+        webhookResponses: [],
       };
       this.requests.push(request);
       const base = `http://127.0.0.1:${FAKE_FAL_PORT}/${request.endpoint}/requests/${request.id}`;
-      send(200, { status: "IN_QUEUE", request_id: request.id, gateway_request_id: request.id, queue_position: 0,
-        response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` });
+      send(200, {
+        status: "IN_QUEUE",
+        request_id: request.id,
+        gateway_request_id: request.id,
+        queue_position: 0,
+        response_url: base,
+        status_url: `${base}/status`,
+        cancel_url: `${base}/cancel`,
+      });
       setTimeout(() => void this.finish(request), 200);
       return;
     }
@@ -112,7 +144,12 @@ export class FakeFal {
       await this.deliverWebhook(request, { ...base, status: "ERROR", error: mode.error, payload: mode.detail ?? null });
       return;
     }
-    const body = { ...base, status: "OK", payload: mode === "send-without-payload" ? null : request.output, error: null };
+    const body = {
+      ...base,
+      status: "OK",
+      payload: mode === "send-without-payload" ? null : request.output,
+      error: null,
+    };
     for (let attempt = 0; attempt < 5; attempt++) {
       const answer = await this.deliverWebhook(request, body);
       if (answer.status === 200) break; // FAL retries non-2xx answers
@@ -134,5 +171,13 @@ export function whisperOutputFor(script: { speaker: string; words: string[]; sta
     }
     diarization_segments.push({ timestamp: [turn.start, t], speaker: turn.speaker });
   }
-  return { text: chunks.map((c) => c.text).join("").trim(), chunks, diarization_segments, inferred_languages: ["en"] };
+  return {
+    text: chunks
+      .map((c) => c.text)
+      .join("")
+      .trim(),
+    chunks,
+    diarization_segments,
+    inferred_languages: ["en"],
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * Tiny wespeaker-style speaker models (`feats [N, T, 80]` → `embs [N, D]`, with wespeaker's metadata props), built in
- * pure JS with onnx-proto. No pretrained speaker model can be downloaded here (see /work/shared/notes/local-ml.md), so
+ * pure JS with onnx-proto. No pretrained speaker model is in npm or Debian (README "Speaker identification"), so
  * these exercise the real ONNX loading and inference path; a real wespeaker/3D-Speaker export has the same interface.
  */
 import { mkdtemp, writeFile } from "node:fs/promises";
@@ -36,8 +36,12 @@ export async function writeStatsPoolingModel(options: FixtureOptions = {}): Prom
   return writeModel("stats-pooling", graph, 2 * FEATURE_DIM, options);
 }
 
-/** Mean+std pooling followed by a fixed random linear projection to `outputDim` (a MatMul with a seeded initializer). */
-export async function writeProjectionModel(options: FixtureOptions & { outputDim?: number; seed?: number } = {}): Promise<string> {
+/**
+ * Mean+std pooling followed by a fixed random linear projection to `outputDim` (a MatMul with a seeded initializer).
+ */
+export async function writeProjectionModel(
+  options: FixtureOptions & { outputDim?: number; seed?: number } = {},
+): Promise<string> {
   const outputDim = options.outputDim ?? 64;
   const weights = randomMatrix(2 * FEATURE_DIM, outputDim, options.seed ?? 1);
   const graph = onnx.GraphProto.create({
@@ -55,7 +59,9 @@ export async function writeProjectionModel(options: FixtureOptions & { outputDim
  * `channels`-wide dilated 1-D convolutions, ~3.9 M parameters at the default 512), mean-pooled and projected to 192.
  * For timing only (thread count, real-time factor): its embeddings mean nothing.
  */
-export async function writeRandomTdnnModel(options: FixtureOptions & { channels?: number; seed?: number } = {}): Promise<string> {
+export async function writeRandomTdnnModel(
+  options: FixtureOptions & { channels?: number; seed?: number } = {},
+): Promise<string> {
   const channels = options.channels ?? 512;
   const seed = options.seed ?? 7;
   const outputDim = 192;
@@ -71,14 +77,23 @@ export async function writeRandomTdnnModel(options: FixtureOptions & { channels?
   const initializers = layers.map((l, i) => {
     const pad = (l.dilation * (l.kernel - 1)) / 2; // "same" length, so any T ≥ 1 works
     nodes.push(
-      node("Conv", [`x${i}`, `w${i}`], [`c${i}`], [
-        intsAttribute("kernel_shape", [l.kernel]),
-        intsAttribute("dilations", [l.dilation]),
-        intsAttribute("pads", [pad, pad]),
-      ]),
+      node(
+        "Conv",
+        [`x${i}`, `w${i}`],
+        [`c${i}`],
+        [
+          intsAttribute("kernel_shape", [l.kernel]),
+          intsAttribute("dilations", [l.dilation]),
+          intsAttribute("pads", [pad, pad]),
+        ],
+      ),
       node("Relu", [`c${i}`], [`x${i + 1}`]),
     );
-    return floatTensor(`w${i}`, [l.outputs, l.inputs, l.kernel], randomArray(l.outputs * l.inputs * l.kernel, l.inputs * l.kernel, seed + i));
+    return floatTensor(
+      `w${i}`,
+      [l.outputs, l.inputs, l.kernel],
+      randomArray(l.outputs * l.inputs * l.kernel, l.inputs * l.kernel, seed + i),
+    );
   });
   const last = layers.length;
   nodes.push(
@@ -109,7 +124,12 @@ function statsPoolingNodes(input: string, output: string) {
 }
 
 /** The metadata props sherpa-onnx reads from wespeaker exports; our embedder reads output_dim and sample_rate. */
-async function writeModel(name: string, graph: onnxProto.onnx.IGraphProto, outputDim: number, options: FixtureOptions): Promise<string> {
+async function writeModel(
+  name: string,
+  graph: onnxProto.onnx.IGraphProto,
+  outputDim: number,
+  options: FixtureOptions,
+): Promise<string> {
   const metadata: Record<string, string> =
     options.metadata === false
       ? {}

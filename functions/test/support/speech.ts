@@ -1,8 +1,8 @@
 /**
  * Synthetic speech for tests: espeak-ng (Debian) voices resampled with the project's ffmpeg to 16 kHz mono, and
- * conversations built from them with exact ground-truth times. Voices per /work/shared/notes/local-ml.md: "en-us"
- * (~100 Hz) and "en+f3" (~200 Hz) are clearly different; "en-us+m7" / "en+f5" give more. ("en-gb+f3" is silently
- * ignored by espeak-ng 1.51.)
+ * conversations built from them with exact ground-truth times. Measured median F0 of espeak-ng 1.51 voices: "en-us"
+ * ~100 Hz and "en+f3" ~200 Hz are clearly different; "en-us+m7" / "en+f5" give more. ("en-gb+f3" is silently
+ * ignored by espeak-ng 1.51: it sounds like plain "en-gb".)
  */
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -10,17 +10,47 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { runFfmpeg } from "../../src/audio/normalize.js";
 import { decodeWavSamples, encodeWavSamples } from "../../src/audio/pcm.js";
-import { withTempDir } from "../../src/tempDir.js";
+import { withTempDir } from "../../src/audio/tempDir.js";
 
 const SAMPLE_RATE = 16_000;
 
-/** Speaks `text` with an espeak-ng voice; returns a 16 kHz mono 16-bit WAV. `wordsPerMinute` is espeak's -s (default 175). */
-export async function speak(text: string, voice: string, opts: { wordsPerMinute?: number; pitch?: number } = {}): Promise<Buffer> {
+/**
+ * Speaks `text` with an espeak-ng voice; returns a 16 kHz mono 16-bit WAV. `wordsPerMinute` is espeak's -s (default
+ * 175).
+ */
+export async function speak(
+  text: string,
+  voice: string,
+  opts: { wordsPerMinute?: number; pitch?: number } = {},
+): Promise<Buffer> {
   return withTempDir("speech", async (dir) => {
     const raw = join(dir, "espeak.wav");
     const out = join(dir, "16k.wav");
-    await promisify(execFile)("espeak-ng", ["-v", voice, "-s", String(opts.wordsPerMinute ?? 175), "-p", String(opts.pitch ?? 50), "-w", raw, text]);
-    await runFfmpeg(["-i", raw, "-ac", "1", "-ar", String(SAMPLE_RATE), "-c:a", "pcm_s16le", "-fflags", "+bitexact", "-y", out]);
+    await promisify(execFile)("espeak-ng", [
+      "-v",
+      voice,
+      "-s",
+      String(opts.wordsPerMinute ?? 175),
+      "-p",
+      String(opts.pitch ?? 50),
+      "-w",
+      raw,
+      text,
+    ]);
+    await runFfmpeg([
+      "-i",
+      raw,
+      "-ac",
+      "1",
+      "-ar",
+      String(SAMPLE_RATE),
+      "-c:a",
+      "pcm_s16le",
+      "-fflags",
+      "+bitexact",
+      "-y",
+      out,
+    ]);
     return readFile(out);
   });
 }
@@ -45,7 +75,9 @@ export async function makeConversation(
   turns: { voice: string; text: string; pitch?: number }[],
   { gapS }: { gapS: number },
 ): Promise<{ wav: Buffer; turns: ConversationTurn[] }> {
-  const utterances = await Promise.all(turns.map(async (t) => trimSilence(decodeWavSamples(await speak(t.text, t.voice, { pitch: t.pitch })).samples)));
+  const utterances = await Promise.all(
+    turns.map(async (t) => trimSilence(decodeWavSamples(await speak(t.text, t.voice, { pitch: t.pitch })).samples)),
+  );
   const gap = Math.round(gapS * SAMPLE_RATE);
   const total = utterances.reduce((n, u) => n + u.length + gap, gap);
   const samples = new Float32Array(total);
@@ -53,7 +85,7 @@ export async function makeConversation(
   let at = gap;
   utterances.forEach((u, i) => {
     samples.set(u, at);
-    truth.push({ start: at / SAMPLE_RATE, end: (at + u.length) / SAMPLE_RATE, ...turns[i]! });
+    truth.push({ start: at / SAMPLE_RATE, end: (at + u.length) / SAMPLE_RATE, ...turns[i] });
     at += u.length + gap;
   });
   return { wav: encodeWavSamples(samples, SAMPLE_RATE), turns: truth };

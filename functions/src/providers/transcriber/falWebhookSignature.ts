@@ -29,7 +29,12 @@ export function signedMessage(h: Omit<WebhookHeaders, "signature">, rawBody: Buf
   return Buffer.from([h.requestId, h.userId, h.timestamp, bodyHash].join("\n"), "utf8");
 }
 
-export function verifyWebhookSignature(h: WebhookHeaders, rawBody: Buffer, keys: KeyObject[], nowS = Date.now() / 1000): boolean {
+export function verifyWebhookSignature(
+  h: WebhookHeaders,
+  rawBody: Buffer,
+  keys: KeyObject[],
+  nowS = Date.now() / 1000,
+): boolean {
   const ts = Number(h.timestamp);
   if (!Number.isFinite(ts) || Math.abs(nowS - ts) > MAX_CLOCK_SKEW_S) return false;
   const message = signedMessage(h, rawBody);

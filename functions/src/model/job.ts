@@ -1,0 +1,116 @@
+/**
+ * The post-processing job as stored on the memory (`memory.postprocessing`; field names follow the app), the messages
+ * between stages, and the upload metadata. Reads are validated with these schemas at the store boundary, so a
+ * malformed document is a clear permanent error where it is read, not a crash somewhere later.
+ */
+import { z } from "zod";
+
+export const POSTPROCESSING_STATUSES = ["not_started", "in_progress", "completed", "canceled", "failed"] as const;
+export type PostprocessingStatus = (typeof POSTPROCESSING_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly PostprocessingStatus[] = ["completed", "canceled", "failed"];
+
+/** Every stage, in pipeline order (pipeline/definition.ts says what each does and what follows it). */
+export const STAGE_NAMES = ["prepare_audio", "transcribe", "segment", "identify", "reprocess", "emotion"] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+/** `waiting`: handed to a provider (e.g. FAL) whose result arrives later by webhook or poll. */
+export const STAGE_STATES = ["pending", "processing", "waiting", "done", "failed"] as const;
+export type StageStateName = (typeof STAGE_STATES)[number];
+
+/** The model name the app knows for a post-processed memory (FAL has no endpoint named whisperx; see README). */
+export const POSTPROCESSING_MODEL = "fal_whisperx";
+
+const isoTime = z.string();
+
+export const stageStateSchema = z.looseObject({
+  state: z.enum(STAGE_STATES),
+  attempts: z.number().int().nonnegative(),
+  lease_expires_at: isoTime.nullable(),
+  last_error: z.string().nullable(),
+  idempotency_key: z.string().nullable(),
+  /** Set once the message for the next stage was published after this stage finished. */
+  next_published: z.boolean().optional(),
+  /** Earliest time a re-drive may retry a pending stage (backoff after a transient provider failure). */
+  retry_at: isoTime.nullable().optional(),
+  /** Transcription: which adapter runs the job, and its provider-side state. */
+  provider: z.enum(["fal", "local"]).optional(),
+  provider_request_id: z.string().nullable().optional(),
+  webhook_token_sha256: z.string().nullable().optional(),
+  submitted_at: isoTime.nullable().optional(),
+  /** Offline transcription: chunk boundaries (seconds) and how many chunks are transcribed. */
+  chunks: z
+    .object({ boundaries: z.array(z.number()), done: z.number().int() })
+    .nullable()
+    .optional(),
+});
+export type StageState = z.infer<typeof stageStateSchema>;
+
+/** Where the diarized words of this job are kept (Storage JSON). */
+export const jobTranscriptSchema = z.object({
+  words_object: z.string(),
+  word_count: z.number(),
+  speaker_count: z.number(),
+  language: z.string().nullable(),
+  model: z.string(),
+});
+export type JobTranscript = z.infer<typeof jobTranscriptSchema>;
+
+export const jobAudioSchema = z.looseObject({
+  postprocessing_object: z.string(),
+  recording_object: z.string().nullable(),
+  format: z.string(),
+  content_type: z.string(),
+  size_bytes: z.number().nullable(),
+  uploaded_via: z.enum(["multipart", "resumable"]),
+  normalized_object: z.string().optional(),
+  duration_s: z.number().optional(),
+});
+export type JobAudio = z.infer<typeof jobAudioSchema>;
+
+const speakerMatchSchema = z
+  .object({ kind: z.enum(["user", "person"]), id: z.string(), similarity: z.number() })
+  .nullable();
+
+/** `memory.postprocessing`: the app reads status/model/fail_reason; the rest is the pipeline's job state. */
+export const postprocessingSchema = z.looseObject({
+  status: z.enum(POSTPROCESSING_STATUSES),
+  model: z.string(),
+  fail_reason: z.string().nullable(),
+  job_id: z.string().min(1),
+  /** What the job is doing or waiting for, e.g. "awaiting_upload", "preparing_audio", "transcribing". */
+  phase: z.string(),
+  emotional_feedback: z.boolean(),
+  created_at: isoTime,
+  updated_at: isoTime,
+  completed_at: isoTime.nullable().optional(),
+  audio: jobAudioSchema,
+  stages: z.partialRecord(z.enum(STAGE_NAMES), stageStateSchema),
+  transcript: jobTranscriptSchema.optional(),
+  /** The grouped segments (Storage JSON) between `segment` and `identify`. */
+  segments: z.object({ object: z.string(), count: z.number() }).optional(),
+  /** Who each diarized speaker turned out to be (null: unknown). */
+  speakers: z.record(z.string(), speakerMatchSchema).optional(),
+});
+export type Postprocessing = z.infer<typeof postprocessingSchema>;
+
+export const isTerminal = (pp: Pick<Postprocessing, "status"> | undefined) =>
+  !!pp && TERMINAL_STATUSES.includes(pp.status);
+
+/** Which job a message or event is about. */
+export const jobRefSchema = z.object({
+  uid: z.string().min(1),
+  memoryId: z.string().min(1),
+  jobId: z.string().min(1),
+});
+export type JobRef = z.infer<typeof jobRefSchema>;
+
+/** The message every Pub/Sub stage receives: ids only, every stage re-reads Firestore. */
+export const jobMessageSchema = jobRefSchema;
+export type JobMessage = JobRef;
+
+/** Custom metadata on uploaded objects in the post-processing bucket. */
+export const uploadMetadataSchema = jobRefSchema.extend({
+  emotionalFeedback: z.enum(["true", "false"]).default("false"),
+  uploadedVia: z.enum(["multipart", "resumable"]).default("multipart"),
+});
+export type UploadMetadata = z.input<typeof uploadMetadataSchema>;

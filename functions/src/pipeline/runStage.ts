@@ -1,0 +1,114 @@
+/**
+ * The protocol every stage follows (README "Job state"): claim the stage in a transaction (or skip a duplicate,
+ * re-send a lost hand-off, fail a job out of attempts), do the work, finish the stage and hand the job on (or end
+ * it), and classify a failure. Stages supply only the work; which stage comes next is the pipeline table's business.
+ */
+import type { DocumentData } from "firebase-admin/firestore";
+import type { Config } from "../config.js";
+import * as logs from "../logs.js";
+import type { JobRef, Postprocessing, StageName } from "../model/job.js";
+import { nextStages, stageDefinition } from "./definition.js";
+import { handOff } from "./handOff.js";
+import { handleStageFailure } from "./stageFailure.js";
+import { claimStage, completeStage, endJob, type Completion } from "./stageState.js";
+
+/** What every stage delivery gets from its trigger. */
+export interface StageDeps {
+  config: Config;
+  now: () => Date;
+  eventId: string;
+  eventTime: Date;
+  maxEventAgeMs: number;
+}
+
+export interface StageWork {
+  /** The memory as the claim read it (before the claim's own write), and its validated job. */
+  memory: DocumentData;
+  pp: Postprocessing;
+  idempotencyKey: string;
+  log: logs.LogContext;
+}
+
+/** How the work went: finished, parked (it recorded its own state and will be driven again), or the job ended. */
+export type StageResult =
+  | ({ kind: "done"; summary?: Record<string, unknown> } & Completion)
+  | { kind: "parked" }
+  | { kind: "ended"; status: "failed" | "canceled"; reason: string };
+
+export interface StageRun {
+  job: JobRef;
+  stage: StageName;
+  idempotencyKey: string;
+  deps: StageDeps;
+}
+
+/**
+ * Marks the stage done and hands the job to the stages that follow it. Used by the runner and by results that arrive
+ * later (a provider's webhook). Returns false when this delivery no longer held the stage (nothing written).
+ */
+export async function finishStage(
+  job: JobRef,
+  stage: StageName,
+  completion: Completion & { idempotencyKey: string; now: Date; summary?: Record<string, unknown> },
+  log: logs.LogContext,
+  startedMs: number,
+): Promise<boolean> {
+  const next = await completeStage(job, stage, completion);
+  if (next === null) {
+    logs.stageSkipped(log, "lost_lease");
+    return false;
+  }
+  logs.stageDone(log, Date.now() - startedMs, completion.summary);
+  await handOff(job, stage, next, log);
+  return true;
+}
+
+/** Runs `work` if this delivery wins the stage. Returns the code of a permanent failure that ended the job, if any. */
+export async function runStage(run: StageRun, work: (w: StageWork) => Promise<StageResult>): Promise<string | null> {
+  const { job, stage, idempotencyKey, deps } = run;
+  const log = { ...job, stage, eventId: deps.eventId };
+  const startedMs = Date.now();
+  try {
+    const { decision, memory, pp } = await claimStage(job, stage, {
+      idempotencyKey,
+      now: deps.now(),
+      leaseMs: deps.config.stageLeaseMs,
+      maxAttempts: deps.config.stageMaxAttempts,
+      phase: stageDefinition(stage).phases.running,
+    });
+    if (decision.kind === "skip") {
+      logs.stageSkipped(log, decision.reason);
+      return null;
+    }
+    if (decision.kind === "exhausted") {
+      logs.jobFailed(log, `${stage} exhausted ${decision.attempts} attempts`);
+      return null;
+    }
+    if (decision.kind === "republish") {
+      await handOff(job, stage, nextStages(stage, pp!), log);
+      return null;
+    }
+    logs.stageStarted(log, decision.attempt);
+    const result = await work({ memory: memory!, pp: pp!, idempotencyKey, log });
+    if (result.kind === "done") {
+      await finishStage(job, stage, { ...result, idempotencyKey, now: deps.now() }, log, startedMs);
+    } else if (result.kind === "ended") {
+      if (await endJob(job, stage, result.status, result.reason, deps.now())) {
+        if (result.status === "failed") logs.jobFailed(log, result.reason);
+        else logs.jobCanceled(log, result.reason);
+      }
+    }
+    return null;
+  } catch (err) {
+    return handleStageFailure(err, {
+      job,
+      stage,
+      idempotencyKey,
+      now: deps.now(),
+      eventTime: deps.eventTime,
+      maxEventAgeMs: deps.maxEventAgeMs,
+      log,
+      startedMs,
+    });
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * What a stage does when its work throws: permanent errors end the job `failed` with the reason (no retry);
+ * transient ones give the stage back and rethrow so the event is redelivered, until the event is too old.
+ */
+import { PipelineError } from "../errors.js";
+import * as logs from "../logs.js";
+import type { JobRef, StageName } from "../model/job.js";
+import { endJob, releaseStage } from "./stageState.js";
+
+export interface FailureContext {
+  job: JobRef;
+  stage: StageName;
+  idempotencyKey: string;
+  now: Date;
+  eventTime: Date;
+  maxEventAgeMs: number;
+  log: logs.LogContext;
+  startedMs: number;
+}
+
+/** Returns the permanent error's code when the job was ended; throws (for redelivery) on transient errors. */
+export async function handleStageFailure(err: unknown, f: FailureContext): Promise<string> {
+  const permanentError = err instanceof PipelineError && !err.retryable ? err : null;
+  const tooOld = f.now.getTime() - f.eventTime.getTime() > f.maxEventAgeMs;
+  if (permanentError || tooOld) {
+    const reason = permanentError
+      ? `${permanentError.code}: ${permanentError.message}`
+      : `${f.stage} kept failing until its event expired: ${String(err)}`;
+    await endJob(f.job, f.stage, "failed", reason, f.now);
+    logs.jobFailed(f.log, reason);
+    return permanentError?.code ?? "event_expired";
+  }
+  logs.stageRetrying(f.log, Date.now() - f.startedMs, err);
+  await releaseStage(f.job, f.stage, f.idempotencyKey, String(err));
+  throw err;
+}

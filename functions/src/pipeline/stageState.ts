@@ -1,0 +1,271 @@
+/**
+ * The per-stage state machine on `memory.postprocessing.stages` (pending → processing (leased) → done | failed),
+ * moved only in transactions so duplicate and out-of-order deliveries do each stage's work once. Which stage follows
+ * which, and when the job is complete, comes from the pipeline table.
+ */
+import type { DocumentData, DocumentSnapshot, Transaction } from "firebase-admin/firestore";
+import { type JobRef, type Postprocessing, type StageName, type StageState } from "../model/job.js";
+import { db } from "../store/firebase.js";
+import { readPostprocessing } from "../store/jobs.js";
+import { memoryPath } from "../store/paths.js";
+import { allRequiredDone, isRequired, nextStages, phaseAfter } from "./definition.js";
+
+/** How long a finished stage's own delivery has to publish its hand-off before a duplicate may re-send it. */
+export const HANDOFF_LEASE_MS = 60_000;
+
+export type ClaimDecision =
+  | { kind: "claim"; attempt: number }
+  | { kind: "skip"; reason: string }
+  | { kind: "republish" }
+  | { kind: "exhausted"; attempts: number };
+
+type JobView = Pick<Postprocessing, "status" | "job_id" | "stages">;
+
+/**
+ * Whether a job still accepts work for `stage`: the current job, not ended. An optional stage may also finish after
+ * the job completed (it runs beside the job and never holds it up).
+ */
+function refusalToRun(pp: JobView | undefined, jobId: string, stage: StageName): string | null {
+  if (!pp || pp.job_id !== jobId) return "job_superseded";
+  if (pp.status === "in_progress") return null;
+  if (pp.status === "completed" && !isRequired(stage)) return null;
+  return `job_${pp.status}`;
+}
+
+/** What a delivery of `stage` for `jobId` should do, given the memory's job as it is now. Pure. */
+export function decideClaim(
+  memory: { postprocessing?: JobView } | undefined,
+  jobId: string,
+  stage: StageName,
+  now: Date,
+  maxAttempts: number,
+): ClaimDecision {
+  if (!memory) return { kind: "skip", reason: "memory_gone" };
+  const pp = memory.postprocessing;
+  const refusal = refusalToRun(pp, jobId, stage);
+  if (refusal) return { kind: "skip", reason: refusal };
+  const state = pp!.stages?.[stage];
+  if (state?.state === "done") {
+    if (state.next_published) return { kind: "skip", reason: "stage_done" };
+    // Done but not yet marked published: the delivery that finished is probably publishing right now. Only once its
+    // hand-off lease has passed is the hand-off taken to be lost and re-sent.
+    const inFlight = state.lease_expires_at && Date.parse(state.lease_expires_at) > now.getTime();
+    return inFlight ? { kind: "skip", reason: "handoff_in_flight" } : { kind: "republish" };
+  }
+  if (state?.state === "failed") return { kind: "skip", reason: "stage_failed" };
+  if (state?.state === "waiting") return { kind: "skip", reason: "awaiting_provider" };
+  if (state?.retry_at && Date.parse(state.retry_at) > now.getTime()) return { kind: "skip", reason: "backing_off" };
+  if (state?.state === "processing" && state.lease_expires_at && Date.parse(state.lease_expires_at) > now.getTime()) {
+    return { kind: "skip", reason: "stage_leased" };
+  }
+  const attempts = state?.attempts ?? 0;
+  if (attempts >= maxAttempts) return { kind: "exhausted", attempts };
+  return { kind: "claim", attempt: attempts + 1 };
+}
+
+const ref = (job: JobRef) => db().doc(memoryPath(job.uid, job.memoryId));
+const stageField = (stage: StageName) => `postprocessing.stages.${stage}`;
+const stageFields = (stage: StageName, fields: Partial<StageState>) =>
+  Object.fromEntries(Object.entries(fields).map(([key, value]) => [`${stageField(stage)}.${key}`, value]));
+
+/** The fields that end a job (or, for an optional stage, only that stage) as failed or canceled. */
+function endFields(
+  stage: StageName,
+  status: "failed" | "canceled",
+  reason: string,
+  now: Date,
+): Record<string, unknown> {
+  const stageEnd = stageFields(stage, {
+    state: status === "failed" ? "failed" : "done",
+    lease_expires_at: null,
+    last_error: status === "failed" ? reason : null,
+    next_published: true,
+  });
+  if (!isRequired(stage)) return { ...stageEnd, "postprocessing.updated_at": now.toISOString() };
+  return {
+    ...stageEnd,
+    "postprocessing.status": status,
+    "postprocessing.fail_reason": reason,
+    "postprocessing.phase": status,
+    "postprocessing.updated_at": now.toISOString(),
+  };
+}
+
+export interface Claim {
+  decision: ClaimDecision;
+  memory: DocumentData | undefined;
+  pp: Postprocessing | undefined;
+}
+
+/** Takes the stage's lease if this delivery should do the work; ends the job when attempts are exhausted. */
+export async function claimStage(
+  job: JobRef,
+  stage: StageName,
+  opts: { idempotencyKey: string; now: Date; leaseMs: number; maxAttempts: number; phase: string },
+): Promise<Claim> {
+  return db().runTransaction(async (tx) => {
+    const snap = await tx.get(ref(job));
+    const memory = snap.data();
+    const pp = readPostprocessing(memory);
+    const decision = decideClaim(memory && { postprocessing: pp }, job.jobId, stage, opts.now, opts.maxAttempts);
+    const previous = pp?.stages[stage];
+    if (decision.kind === "claim") {
+      // Field by field: a stage keeps what earlier deliveries recorded (provider, request id, chunk progress).
+      tx.update(ref(job), {
+        ...(isRequired(stage) ? { "postprocessing.phase": opts.phase } : {}),
+        "postprocessing.updated_at": opts.now.toISOString(),
+        ...stageFields(stage, {
+          state: "processing",
+          attempts: decision.attempt,
+          lease_expires_at: new Date(opts.now.getTime() + opts.leaseMs).toISOString(),
+          last_error: previous?.last_error ?? null,
+          idempotency_key: opts.idempotencyKey,
+        }),
+      });
+    } else if (decision.kind === "exhausted") {
+      const reason = `${stage} failed after ${decision.attempts} attempts: ${previous?.last_error ?? "unknown error"}`;
+      tx.update(ref(job), endFields(stage, "failed", reason, opts.now));
+    }
+    return { decision, memory, pp };
+  });
+}
+
+/** Whether `pp` is the running job `jobId` and `stage` is still held by the delivery with `idempotencyKey`. */
+function holds(
+  pp: Postprocessing | undefined,
+  job: JobRef,
+  stage: StageName,
+  idempotencyKey: string,
+): pp is Postprocessing {
+  const current = pp?.stages[stage];
+  const holding = current?.state === "processing" || current?.state === "waiting";
+  return !!pp && !refusalToRun(pp, job.jobId, stage) && holding && current.idempotency_key === idempotencyKey;
+}
+
+export interface Completion {
+  /** Dotted field paths under the memory. */
+  patch?: Record<string, unknown>;
+  /** More writes in the same transaction; returns further fields for the memory. */
+  also?: (tx: Transaction, snap: DocumentSnapshot) => Record<string, unknown>;
+}
+
+/**
+ * Marks the stage done with the completion's fields and queues the stages that follow it (from the pipeline table),
+ * but only if this delivery still holds the stage. When no required stage is left, the job is completed in the same
+ * transaction. Returns the queued stages, or null when the delivery no longer held the stage.
+ */
+export async function completeStage(
+  job: JobRef,
+  stage: StageName,
+  opts: { idempotencyKey: string; now: Date } & Completion,
+): Promise<StageName[] | null> {
+  return db().runTransaction(async (tx) => {
+    const snap = await tx.get(ref(job));
+    const pp = readPostprocessing(snap.data());
+    if (!holds(pp, job, stage, opts.idempotencyKey)) return null;
+    const next = nextStages(stage, pp);
+    const now = opts.now.toISOString();
+    const stages = { ...pp.stages, [stage]: { ...pp.stages[stage]!, state: "done" as const } };
+    const update: Record<string, unknown> = {
+      ...opts.patch,
+      ...opts.also?.(tx, snap),
+      ...stageFields(stage, {
+        state: "done",
+        lease_expires_at: next.length ? new Date(opts.now.getTime() + HANDOFF_LEASE_MS).toISOString() : null,
+        last_error: null,
+        next_published: next.length === 0,
+      }),
+      "postprocessing.updated_at": now,
+    };
+    for (const name of next) {
+      const pending: StageState = {
+        state: "pending",
+        attempts: 0,
+        lease_expires_at: null,
+        last_error: null,
+        idempotency_key: null,
+      };
+      update[stageField(name)] = pending;
+      stages[name] = pending;
+    }
+    if (isRequired(stage)) {
+      const completed = allRequiredDone({ ...pp, stages });
+      update["postprocessing.phase"] = phaseAfter(stage, { ...pp, stages });
+      if (completed) {
+        update["postprocessing.status"] = "completed";
+        update["postprocessing.completed_at"] = now;
+      }
+    }
+    tx.update(ref(job), update);
+    return next;
+  });
+}
+
+/**
+ * Sets fields of a stage (and optional other memory fields) if the job still accepts work for the stage and, when
+ * `idempotencyKey` is given, the stage is still held by that delivery. Returns whether it wrote.
+ */
+export async function updateStage(
+  job: JobRef,
+  stage: StageName,
+  idempotencyKey: string | null,
+  fields: Partial<StageState>,
+  extra: Record<string, unknown> = {},
+): Promise<boolean> {
+  return db().runTransaction(async (tx) => {
+    const snap = await tx.get(ref(job));
+    const pp = readPostprocessing(snap.data());
+    if (refusalToRun(pp, job.jobId, stage)) return false;
+    if (idempotencyKey !== null && pp!.stages[stage]?.idempotency_key !== idempotencyKey) return false;
+    tx.update(ref(job), {
+      ...extra,
+      "postprocessing.updated_at": new Date().toISOString(),
+      ...stageFields(stage, fields),
+    });
+    return true;
+  });
+}
+
+export async function markNextPublished(job: JobRef, stage: StageName): Promise<void> {
+  await db().runTransaction(async (tx) => {
+    const snap = await tx.get(ref(job));
+    if (snap.get("postprocessing.job_id") !== job.jobId) return;
+    tx.update(ref(job), { [`${stageField(stage)}.next_published`]: true });
+  });
+}
+
+/** Gives the stage back after a transient error so a redelivery can take it at once. */
+export async function releaseStage(
+  job: JobRef,
+  stage: StageName,
+  idempotencyKey: string,
+  error: string,
+): Promise<void> {
+  await db().runTransaction(async (tx) => {
+    const snap = await tx.get(ref(job));
+    const current = snap.get(`${stageField(stage)}.idempotency_key`) as unknown;
+    if (snap.get("postprocessing.job_id") !== job.jobId || current !== idempotencyKey) return;
+    tx.update(ref(job), stageFields(stage, { state: "pending", lease_expires_at: null, last_error: error }));
+  });
+}
+
+/**
+ * Ends the job as failed or canceled with a reason (an optional stage ends only itself). The memory's transcript is
+ * never touched here. Reads only the job id and status, so it also ends a job whose document is malformed.
+ */
+export async function endJob(
+  job: JobRef,
+  stage: StageName,
+  status: "failed" | "canceled",
+  reason: string,
+  now: Date,
+): Promise<boolean> {
+  return db().runTransaction(async (tx) => {
+    const snap = await tx.get(ref(job));
+    const jobStatus = snap.get("postprocessing.status") as Postprocessing["status"] | undefined;
+    if (snap.get("postprocessing.job_id") !== job.jobId || !jobStatus) return false;
+    if (refusalToRun({ status: jobStatus, job_id: job.jobId, stages: {} }, job.jobId, stage)) return false;
+    tx.update(ref(job), endFields(stage, status, reason, now));
+    return true;
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * The end of the `transcribe` stage, whichever adapter produced the words: the words JSON goes to Storage and
+ * `postprocessing.transcript` is set as the stage completes. And what to do with a queued provider's outcome (FAL's
+ * webhook, or polling): only the request recorded on the job counts (a retried submit may have created a second
+ * one), repeats after completion are no-ops, a provider-side failure is resubmitted later with backoff.
+ */
+import type { Config } from "../config.js";
+import { PipelineError } from "../errors.js";
+import * as logs from "../logs.js";
+import { isTerminal, type JobRef, type JobTranscript } from "../model/job.js";
+import type { Transcript } from "../model/transcript.js";
+import { finishStage, type StageResult } from "../pipeline/runStage.js";
+import { endJob, updateStage } from "../pipeline/stageState.js";
+import { isRetryableStatus } from "../providers/httpFailure.js";
+import { webhookErrorStatus } from "../providers/transcriber/fal.js";
+import type { QueuedTranscriber } from "../providers/transcriber/types.js";
+import { db } from "../store/firebase.js";
+import { readPostprocessing } from "../store/jobs.js";
+import { saveJobJson } from "../store/objects.js";
+import { wordsObjectName } from "../store/objectNames.js";
+import { memoryPath } from "../store/paths.js";
+
+const STAGE = "transcribe" as const;
+
+/** Saves the transcript's words and returns the stage's completion (the job's transcript summary). */
+export async function transcriptionCompletion(
+  job: JobRef,
+  transcript: Transcript,
+  config: Config,
+): Promise<StageResult> {
+  const name = wordsObjectName(job);
+  await saveJobJson(config.postprocessingBucket, name, job, "transcript", transcript);
+  const summary: JobTranscript = {
+    words_object: name,
+    word_count: transcript.words.length,
+    speaker_count: new Set(transcript.words.map((w) => w.speaker).filter(Boolean)).size,
+    language: transcript.language,
+    model: transcript.model,
+  };
+  return {
+    kind: "done",
+    patch: { "postprocessing.transcript": summary },
+    summary: { wordCount: summary.word_count, speakerCount: summary.speaker_count, model: summary.model },
+  };
+}
+
+export type QueuedOutcome = { ok: true; output: unknown } | { ok: false; error: string; detail?: unknown };
+export type AppliedOutcome =
+  "completed" | "duplicate" | "unknown_job" | "unknown_request" | "not_ready" | "failed" | "retry_scheduled";
+
+/** Backoff before resubmitting after a provider-side failure: 1, 2, 4 … minutes, at most 30. */
+export const retryDelayMs = (attempts: number) => Math.min(30, 2 ** Math.max(0, attempts - 1)) * 60_000;
+
+export async function applyQueuedOutcome(
+  job: JobRef,
+  requestId: string,
+  outcome: QueuedOutcome,
+  deps: { config: Config; transcriber: QueuedTranscriber; now: () => Date },
+): Promise<AppliedOutcome> {
+  const ctx = { ...job, stage: STAGE };
+  const snap = await db().doc(memoryPath(job.uid, job.memoryId)).get();
+  const pp = readPostprocessing(snap.data());
+  const stage = pp?.stages.transcribe;
+  if (!pp || pp.job_id !== job.jobId) return "unknown_job";
+  // The provider answered before we stored its request id (the submit call is still returning): ask it to retry.
+  if (stage?.provider === "fal" && stage.state === "processing" && !stage.provider_request_id) return "not_ready";
+  if (stage?.provider_request_id !== requestId) {
+    logs.falWebhookIgnored(ctx, requestId, "not the request recorded on the job");
+    return stage?.state === "done" ? "duplicate" : "unknown_request";
+  }
+  if (stage.state !== "waiting" || isTerminal(pp)) return "duplicate";
+  const key = `fal:${requestId}`;
+
+  if (!outcome.ok) {
+    const status = webhookErrorStatus(outcome.error);
+    const detail = JSON.stringify(outcome.detail ?? null).slice(0, 500);
+    if (status !== null && status >= 400 && !isRetryableStatus(status)) {
+      await endJob(job, STAGE, "failed", `fal_rejected: ${outcome.error} ${detail}`, deps.now());
+      logs.jobFailed(ctx, `fal_rejected: ${outcome.error}`);
+      return "failed";
+    }
+    if (stage.attempts >= deps.config.stageMaxAttempts) {
+      await endJob(
+        job,
+        STAGE,
+        "failed",
+        `fal_unavailable: ${outcome.error} after ${stage.attempts} attempts`,
+        deps.now(),
+      );
+      return "failed";
+    }
+    // A provider-side failure: resubmit later (the re-drive in recoverStalledJobs publishes once retry_at has passed).
+    await updateStage(
+      job,
+      STAGE,
+      key,
+      {
+        state: "pending",
+        retry_at: new Date(deps.now().getTime() + retryDelayMs(stage.attempts)).toISOString(),
+        last_error: `${outcome.error} ${detail}`,
+        provider_request_id: null,
+        idempotency_key: null,
+        lease_expires_at: null,
+      },
+      { "postprocessing.phase": "awaiting_transcription" },
+    );
+    return "retry_scheduled";
+  }
+
+  try {
+    const transcript = outcome.output
+      ? deps.transcriber.toTranscript(outcome.output)
+      : await deps.transcriber.result(requestId);
+    const completion = await transcriptionCompletion(job, transcript, deps.config);
+    if (completion.kind !== "done") return "duplicate";
+    const done = await finishStage(
+      job,
+      STAGE,
+      { ...completion, idempotencyKey: key, now: deps.now() },
+      ctx,
+      Date.now(),
+    );
+    return done ? "completed" : "duplicate";
+  } catch (err) {
+    if (err instanceof PipelineError && !err.retryable) {
+      await endJob(job, STAGE, "failed", `${err.code}: ${err.message}`, deps.now());
+      logs.jobFailed(ctx, `${err.code}: ${err.message}`);
+      return "failed";
+    }
+    throw err;
+  }
+}

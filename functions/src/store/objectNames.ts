@@ -1,0 +1,22 @@
+/**
+ * Every object name the pipeline uses, in one place: the contracts the app (recordings), the stages and the sweep
+ * share. A job's objects live under `{uid}/{memoryId}/{jobId}…` in the post-processing bucket and are swept with it.
+ */
+import type { JobRef } from "../model/job.js";
+
+const jobPrefix = (job: JobRef) => `${job.uid}/${job.memoryId}/${job.jobId}`;
+
+/** The upload, `{uid}/{memoryId}/{jobId}.{ext}`, in both the post-processing and the recordings bucket. */
+export const uploadObjectName = (job: JobRef, ext: string) => `${jobPrefix(job)}.${ext}`;
+/** The 16 kHz mono WAV prepareAudio writes beside the upload. */
+export const normalizedObjectName = (job: JobRef) => `${jobPrefix(job)}.16k.wav`;
+/** The diarized words of the whole recording (a long recording's words exceed Firestore's 1 MiB). */
+export const wordsObjectName = (job: JobRef) => `${jobPrefix(job)}.words.json`;
+/** Offline transcription: the words of one chunk. */
+export const chunkWordsObjectName = (job: JobRef, index: number) =>
+  `${jobPrefix(job)}.chunk-${String(index).padStart(4, "0")}.json`;
+/** The grouped segments between `segment` and `identify`. */
+export const segmentsObjectName = (job: JobRef) => `${jobPrefix(job)}.segments.json`;
+/** An enrollment sample kept in the recordings bucket (only when the user allows audio storage). */
+export const voiceSampleObjectName = (uid: string, owner: string, at: Date, ext: string) =>
+  `${uid}/speech_profiles/${owner}/${at.getTime()}.${ext}`;

@@ -1,0 +1,34 @@
+/**
+ * The shared wiring of a Pub/Sub-triggered stage: its topic from the pipeline table, retries on, the message parsed
+ * as `{uid, memoryId, jobId}`, and the deps every stage gets. Trigger files load their stage module inside the
+ * handler, so a cold start of one function does not load every other function's code.
+ */
+import { logger } from "firebase-functions";
+import { onMessagePublished, type PubSubOptions } from "firebase-functions/v2/pubsub";
+import { loadConfig, MESSAGE_MAX_AGE_MS, REGION } from "../config.js";
+import { jobMessageSchema, type JobMessage, type StageName } from "../model/job.js";
+import { topicOf } from "../pipeline/definition.js";
+import type { StageDeps } from "../pipeline/runStage.js";
+
+export function onStageMessage(
+  stage: StageName,
+  options: Omit<PubSubOptions, "topic">,
+  run: (message: JobMessage, deps: StageDeps) => Promise<void>,
+) {
+  const topic = topicOf(stage);
+  if (!topic) throw new Error(`Stage ${stage} is not triggered by a topic (pipeline/definition.ts)`);
+  return onMessagePublished({ region: REGION, retry: true, timeoutSeconds: 540, ...options, topic }, async (event) => {
+    const message = jobMessageSchema.safeParse(event.data.message.json);
+    if (!message.success) {
+      logger.error("malformed stage message dropped", { event: "bad_message", stage, topic, eventId: event.id });
+      return;
+    }
+    await run(message.data, {
+      config: loadConfig(),
+      now: () => new Date(),
+      eventId: event.id,
+      eventTime: new Date(event.time),
+      maxEventAgeMs: MESSAGE_MAX_AGE_MS,
+    });
+  });
+}

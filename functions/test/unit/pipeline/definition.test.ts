@@ -1,0 +1,71 @@
+/** pipeline/definition.ts: the declared pipeline and what follows from it. */
+import { describe, expect, it } from "vitest";
+import { STAGE_NAMES, type Postprocessing, type StageName } from "../../../src/model/job.js";
+import {
+  allRequiredDone,
+  nextStages,
+  nextTopics,
+  phaseAfter,
+  PIPELINE,
+  stageDefinition,
+  topicOf,
+} from "../../../src/pipeline/definition.js";
+
+type View = Pick<Postprocessing, "emotional_feedback" | "stages">;
+const done = { state: "done", attempts: 1, lease_expires_at: null, last_error: null, idempotency_key: "k" } as const;
+const job = (emotional: boolean, doneStages: StageName[]): View => ({
+  emotional_feedback: emotional,
+  stages: Object.fromEntries(doneStages.map((s) => [s, done])),
+});
+
+describe("the pipeline table", () => {
+  it("declares every stage once, in order, with distinct topics", () => {
+    expect(PIPELINE.map((s) => s.name)).toEqual([...STAGE_NAMES]);
+    const topics = PIPELINE.flatMap((s) => topicOf(s.name) ?? []);
+    expect(new Set(topics).size).toBe(topics.length);
+    expect(topicOf("prepare_audio")).toBeNull();
+    expect(topicOf("segment")).toBe("postprocessing-segment");
+  });
+  it("only names stages that exist as next stages, and has no cycle", () => {
+    for (const s of PIPELINE) {
+      for (const next of s.next) expect(STAGE_NAMES.indexOf(next)).toBeGreaterThan(STAGE_NAMES.indexOf(s.name));
+    }
+  });
+  it("gives every stage distinct phases", () => {
+    const phases = PIPELINE.flatMap((s) => [s.phases.waiting, s.phases.running]);
+    expect(new Set(phases).size).toBe(phases.length);
+  });
+});
+
+describe("next stages", () => {
+  it("queues emotion beside reprocess only when the upload asked for it", () => {
+    expect(nextStages("identify", job(false, []))).toEqual(["reprocess"]);
+    expect(nextStages("identify", job(true, []))).toEqual(["reprocess", "emotion"]);
+    expect(nextTopics("identify", job(true, []))).toEqual(["postprocessing-reprocess", "postprocessing-emotion"]);
+    expect(nextStages("reprocess", job(true, []))).toEqual([]);
+  });
+});
+
+describe("completion", () => {
+  const required = PIPELINE.filter((s) => s.required).map((s) => s.name);
+  it("is reached when every required stage is done, optional ones or not", () => {
+    expect(allRequiredDone(job(false, required))).toBe(true);
+    expect(allRequiredDone(job(true, required))).toBe(true);
+    expect(
+      allRequiredDone(
+        job(
+          false,
+          required.filter((s) => s !== "reprocess"),
+        ),
+      ),
+    ).toBe(false);
+    expect(stageDefinition("emotion").required).toBe(false);
+  });
+  it("moves the phase to the next required stage's waiting phase, then to completed", () => {
+    expect(phaseAfter("prepare_audio", job(false, ["prepare_audio"]))).toBe("awaiting_transcription");
+    expect(phaseAfter("identify", job(true, ["prepare_audio", "transcribe", "segment", "identify"]))).toBe(
+      "awaiting_reprocess",
+    );
+    expect(phaseAfter("reprocess", job(true, required))).toBe("completed");
+  });
+});

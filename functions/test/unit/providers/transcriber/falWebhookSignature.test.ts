@@ -1,0 +1,90 @@
+/** providers/transcriber/falWebhookSignature.ts: FAL's Ed25519 webhook signature scheme. */
+import { createHash, generateKeyPairSync, sign } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import {
+  MAX_CLOCK_SKEW_S,
+  sha256Hex,
+  signedMessage,
+  verifyWebhookSignature,
+  webhookHeaders,
+  type WebhookHeaders,
+} from "../../../../src/providers/transcriber/falWebhookSignature.js";
+
+const fal = generateKeyPairSync("ed25519");
+const other = generateKeyPairSync("ed25519");
+const now = 1_800_000_000;
+const body = Buffer.from(JSON.stringify({ request_id: "req-1", status: "OK", payload: { text: "hi" } }));
+
+function signed(rawBody: Buffer, key = fal.privateKey, timestamp = now): WebhookHeaders {
+  const h = { requestId: "req-1", userId: "user-1", timestamp: String(timestamp) };
+  return { ...h, signature: sign(null, signedMessage(h, rawBody), key).toString("hex") };
+}
+
+describe("signedMessage", () => {
+  it("is request id, user id, timestamp and the body's SHA-256, one per line", () => {
+    const h = { requestId: "r", userId: "u", timestamp: "1" };
+    expect(signedMessage(h, Buffer.from("{}")).toString()).toBe(
+      `r\nu\n1\n${createHash("sha256").update("{}").digest("hex")}`,
+    );
+  });
+});
+
+describe("verifyWebhookSignature", () => {
+  it("accepts FAL's signature over the raw body", () => {
+    expect(verifyWebhookSignature(signed(body), body, [fal.publicKey], now)).toBe(true);
+    expect(verifyWebhookSignature(signed(body), body, [other.publicKey, fal.publicKey], now)).toBe(true);
+  });
+  it("refuses another key, a changed body, re-serialised JSON and swapped headers", () => {
+    expect(verifyWebhookSignature(signed(body, other.privateKey), body, [fal.publicKey], now)).toBe(false);
+    expect(
+      verifyWebhookSignature(signed(body), Buffer.from(body.toString().replace("hi", "ho")), [fal.publicKey], now),
+    ).toBe(false);
+    const pretty = Buffer.from(JSON.stringify(JSON.parse(body.toString()), null, 2));
+    expect(verifyWebhookSignature(signed(body), pretty, [fal.publicKey], now)).toBe(false);
+    expect(verifyWebhookSignature({ ...signed(body), requestId: "req-2" }, body, [fal.publicKey], now)).toBe(false);
+  });
+  it("refuses timestamps more than five minutes away, either way", () => {
+    expect(
+      verifyWebhookSignature(signed(body, fal.privateKey, now - MAX_CLOCK_SKEW_S), body, [fal.publicKey], now),
+    ).toBe(true);
+    expect(
+      verifyWebhookSignature(signed(body, fal.privateKey, now - MAX_CLOCK_SKEW_S - 1), body, [fal.publicKey], now),
+    ).toBe(false);
+    expect(
+      verifyWebhookSignature(signed(body, fal.privateKey, now + MAX_CLOCK_SKEW_S + 1), body, [fal.publicKey], now),
+    ).toBe(false);
+    expect(verifyWebhookSignature({ ...signed(body), timestamp: "soon" }, body, [fal.publicKey], now)).toBe(false);
+  });
+  it("refuses everything without keys", () => {
+    expect(verifyWebhookSignature(signed(body), body, [], now)).toBe(false);
+  });
+});
+
+describe("webhookHeaders", () => {
+  const headers: Record<string, string> = {
+    "x-fal-webhook-request-id": "r",
+    "x-fal-webhook-user-id": "u",
+    "x-fal-webhook-timestamp": "1",
+    "x-fal-webhook-signature": "ab".repeat(64),
+  };
+  it("reads the four headers", () => {
+    expect(webhookHeaders((n) => headers[n])).toEqual({
+      requestId: "r",
+      userId: "u",
+      timestamp: "1",
+      signature: "ab".repeat(64),
+    });
+  });
+  it("refuses missing headers and signatures that are not 64 hex bytes", () => {
+    expect(webhookHeaders((n) => (n === "x-fal-webhook-user-id" ? undefined : headers[n]))).toBeNull();
+    expect(webhookHeaders((n) => (n === "x-fal-webhook-signature" ? "zz".repeat(64) : headers[n]))).toBeNull();
+    expect(webhookHeaders((n) => (n === "x-fal-webhook-signature" ? "ab".repeat(32) : headers[n]))).toBeNull();
+  });
+});
+
+describe("sha256Hex", () => {
+  it("is the hex SHA-256 the job stores instead of the webhook token", () => {
+    expect(sha256Hex("token")).toBe(createHash("sha256").update("token").digest("hex"));
+    expect(sha256Hex("token")).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
