@@ -5,7 +5,7 @@ import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["lib/**", "node_modules/**", ".vitest-report.json"] },
+  { ignores: ["lib/**", "node_modules/**", ".vitest-report*.json"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -30,6 +30,17 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // The provider adapters (FAL, OpenAI, …) against local stand-ins, in the demo-providers emulator project.
+        test: {
+          name: "providers",
+          include: ["test/providers/**/*.test.ts"],
+          setupFiles: ["test/support/env.ts"],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

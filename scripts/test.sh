@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
-# `npm test`: type-check and lint, then unit + end-to-end tests in one emulators:exec, then a check that tests really
-# ran (emulators:exec exits 0 if the emulators are stopped before the command runs, e.g. by a prompt on a closed stdin).
+# `npm test`: type-check and lint; unit + end-to-end tests in one emulators:exec of the offline project
+# (demo-memories); the provider tests (real FAL/OpenAI/… adapters against local stand-ins) in a second one
+# (demo-providers); then a check that tests really ran (emulators:exec exits 0 if the emulators are stopped before
+# the command runs, e.g. by a prompt on a closed stdin).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 npm --prefix functions run --silent typecheck
 npm --prefix functions run --silent lint
-report="$ROOT/functions/.vitest-report.json"
-rm -f "$report"
+reports=("$ROOT/functions/.vitest-report.json" "$ROOT/functions/.vitest-report-providers.json")
+rm -f "${reports[@]}"
+status=0
 firebase emulators:exec --project demo-memories \
-  "npm --prefix functions test -- --reporter=default --reporter=json --outputFile=.vitest-report.json" < /dev/null
+  "npm --prefix functions test -- --reporter=default --reporter=json --outputFile=.vitest-report.json" < /dev/null || status=$?
+firebase emulators:exec --project demo-providers \
+  "npm --prefix functions run test:providers -- --reporter=default --reporter=json --outputFile=.vitest-report-providers.json" \
+  < /dev/null || status=$?
 node -e '
-  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const skipped = r.numPendingTests + r.numTodoTests;
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
-  if (!r.success || r.numTotalTests === 0 || r.numFailedTests > 0) process.exit(1);
-' "$report"
+  let failed = false;
+  for (const file of process.argv.slice(1)) {
+    let r;
+    try { r = JSON.parse(require("fs").readFileSync(file, "utf8")); } catch { console.log(`${file}: no report`); failed = true; continue; }
+    const skipped = r.numPendingTests + r.numTodoTests;
+    console.log(`${require("path").basename(file)}: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+    if (!r.success || r.numTotalTests === 0 || r.numFailedTests > 0) failed = true;
+  }
+  process.exit(failed ? 1 : 0);
+' "${reports[@]}"
+exit $status

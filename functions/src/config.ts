@@ -5,6 +5,7 @@
  * Secrets are bound in the options of the triggers that use them and read with `.value()` inside those handlers.
  */
 import { defineInt, defineSecret, defineString } from "firebase-functions/params";
+import type { PriceTable } from "./model/usage.js";
 
 export const REGION = "us-central1";
 
@@ -117,6 +118,61 @@ export const SPEAKER_MATCH_THRESHOLD = defineString("SPEAKER_MATCH_THRESHOLD", {
   default: "0.995",
 });
 
+/** Reprocessing: structure extraction (OpenAI when its key is set, else the local extractive one) and embeddings. */
+export const OPENAI_API_KEY = defineSecret("OPENAI_API_KEY", {
+  description: "OpenAI API key for structure extraction and embeddings; without it the local adapters are used.",
+});
+export const EXTRACTOR = defineString("EXTRACTOR", {
+  description: "auto (OpenAI when OPENAI_API_KEY is set, else local), openai, or local.",
+  default: "auto",
+});
+export const TEXT_EMBEDDER = defineString("TEXT_EMBEDDER", {
+  description: "auto (OpenAI when OPENAI_API_KEY is set, else local), openai, or local.",
+  default: "auto",
+});
+export const OPENAI_BASE_URL = defineString("OPENAI_BASE_URL", {
+  description: "OpenAI API base URL (with /v1): OpenAI itself, a proxy, or a local stand-in (tests).",
+  default: "https://api.openai.com/v1",
+});
+export const OPENAI_MODEL = defineString("OPENAI_MODEL", {
+  description: "Chat model for structure extraction (structured outputs).",
+  default: "gpt-5-mini",
+});
+export const OPENAI_TIMEOUT_SECONDS = defineInt("OPENAI_TIMEOUT_SECONDS", {
+  description: "Timeout of one OpenAI request.",
+  default: 120,
+});
+export const OPENAI_MAX_RETRIES = defineInt("OPENAI_MAX_RETRIES", {
+  description: "Retries the OpenAI SDK makes itself (429/5xx/timeouts, with backoff) before the stage's own retry.",
+  default: 2,
+});
+export const EXTRACTION_TOKEN_BUDGET = defineInt("EXTRACTION_TOKEN_BUDGET", {
+  description: "Most transcript tokens sent for extraction; longer transcripts are cut (and the cut recorded).",
+  default: 12000,
+});
+export const EMBEDDING_MODEL = defineString("EMBEDDING_MODEL", {
+  description: "OpenAI embedding model for memory vectors and search queries.",
+  default: "text-embedding-3-small",
+});
+export const EMBEDDING_DIMENSIONS = defineInt("EMBEDDING_DIMENSIONS", {
+  description: "Vector size (Firestore allows at most 2048; the vector index in firestore.indexes.json must match).",
+  default: 1536,
+});
+export const EMBEDDING_TOKEN_BUDGET = defineInt("EMBEDDING_TOKEN_BUDGET", {
+  description: "Most tokens of title, overview and transcript embedded per memory (the model's limit is 8191).",
+  default: 8000,
+});
+export const PRICES_USD = defineString("PRICES_USD", {
+  description: "USD per billing unit for the cost ledger (JSON; README \"Costs\").",
+  default: JSON.stringify({
+    fal_audio_second: 0.0001,
+    openai_chat_input_token: 0.25e-6,
+    openai_chat_output_token: 2e-6,
+    openai_embedding_token: 0.02e-6,
+    hume_audio_second: 0.0011,
+  }),
+});
+
 export interface Config {
   postprocessingBucket: string;
   recordingsBucket: string;
@@ -142,6 +198,17 @@ export interface Config {
   speakerModelPath: string;
   speakerModelThreads: number;
   speakerMatchThreshold: number;
+  extractor: "auto" | "openai" | "local";
+  textEmbedder: "auto" | "openai" | "local";
+  openaiBaseUrl: string;
+  openaiModel: string;
+  openaiTimeoutMs: number;
+  openaiMaxRetries: number;
+  extractionTokenBudget: number;
+  embeddingModel: string;
+  embeddingDimensions: number;
+  embeddingTokenBudget: number;
+  prices: PriceTable;
 }
 
 function numberParam(name: string, value: string, min: number, max: number): number {
@@ -155,6 +222,27 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
   if (!(allowed as readonly string[]).includes(value))
     throw new Error(`${name} must be one of ${allowed.join(", ")}; got "${value}"`);
   return value as T;
+}
+
+function parsePrices(json: string): PriceTable {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new Error(`PRICES_USD must be JSON; got "${json}"`);
+  }
+  // Checked by hand rather than with the zod schema: this module is loaded by every function at cold start.
+  const keys: (keyof PriceTable)[] = [
+    "fal_audio_second",
+    "openai_chat_input_token",
+    "openai_chat_output_token",
+    "openai_embedding_token",
+    "hume_audio_second",
+  ];
+  const table = value as Record<string, unknown>;
+  const bad = keys.filter((k) => typeof table?.[k] !== "number" || !((table[k] as number) >= 0));
+  if (bad.length) throw new Error(`PRICES_USD needs non-negative numbers for ${bad.join(", ")}`);
+  return Object.fromEntries(keys.map((k) => [k, table[k] as number])) as unknown as PriceTable;
 }
 
 function defaultWebhookUrl(): string {
@@ -189,6 +277,17 @@ export function loadConfig(): Config {
     speakerModelPath: SPEAKER_MODEL_PATH.value() === "baseline" ? "" : SPEAKER_MODEL_PATH.value(),
     speakerModelThreads: SPEAKER_MODEL_THREADS.value(),
     speakerMatchThreshold: numberParam("SPEAKER_MATCH_THRESHOLD", SPEAKER_MATCH_THRESHOLD.value(), -1, 1),
+    extractor: oneOf("EXTRACTOR", EXTRACTOR.value(), ["auto", "openai", "local"] as const),
+    textEmbedder: oneOf("TEXT_EMBEDDER", TEXT_EMBEDDER.value(), ["auto", "openai", "local"] as const),
+    openaiBaseUrl: OPENAI_BASE_URL.value(),
+    openaiModel: OPENAI_MODEL.value(),
+    openaiTimeoutMs: OPENAI_TIMEOUT_SECONDS.value() * 1000,
+    openaiMaxRetries: OPENAI_MAX_RETRIES.value(),
+    extractionTokenBudget: EXTRACTION_TOKEN_BUDGET.value(),
+    embeddingModel: EMBEDDING_MODEL.value(),
+    embeddingDimensions: numberParam("EMBEDDING_DIMENSIONS", String(EMBEDDING_DIMENSIONS.value()), 1, 2048),
+    embeddingTokenBudget: EMBEDDING_TOKEN_BUDGET.value(),
+    prices: parsePrices(PRICES_USD.value()),
   };
 }
 

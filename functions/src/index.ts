@@ -5,5 +5,6 @@ export { transcribe } from "./triggers/transcribe.js";
 export { falWebhook } from "./triggers/falWebhook.js";
 export { segment } from "./triggers/segment.js";
 export { identify } from "./triggers/identify.js";
+export { reprocess } from "./triggers/reprocess.js";
 export { recoverStalledJobs } from "./triggers/recoverStalledJobs.js";
 export { sweepExpiredAudio } from "./triggers/sweepExpiredAudio.js";

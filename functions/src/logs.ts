@@ -5,6 +5,7 @@
  * refused webhook) carry what they know.
  */
 import { logger } from "firebase-functions";
+import type { ProviderCall } from "./model/usage.js";
 
 export interface LogContext {
   uid?: string;
@@ -19,6 +20,8 @@ export const uploadAccepted = (
   ctx: LogContext,
   d: { format: string; sizeBytes: number; keepRecording: boolean; via: string },
 ) => logger.info("upload accepted", { ...ctx, event: "upload_accepted", outcome: "accepted", ...d });
+export const rerunStarted = (ctx: LogContext, stage: string) =>
+  logger.info("stage re-run started", { ...ctx, event: "rerun_started", stage });
 export const requestRefused = (ctx: LogContext, d: { status: number; code: string; message: string }) =>
   logger.warn("request refused", { ...ctx, event: "request_refused", outcome: "refused", ...d });
 export const uploadStorageFailed = (ctx: LogContext, err: unknown) =>
@@ -27,6 +30,8 @@ export const uploadStorageFailed = (ctx: LogContext, err: unknown) =>
     event: "upload_storage_failed",
     error: String(err),
   });
+export const searchServed = (ctx: LogContext, d: { results: number; staleVectors: number; costUsd: number }) =>
+  logger.info("search served", { ...ctx, event: "search_served", ...d });
 export const requestFailed = (ctx: LogContext, err: unknown) =>
   logger.error("request failed", {
     ...ctx,
@@ -45,6 +50,8 @@ export const stageStarted = (ctx: LogContext, attempt: number) =>
   logger.info("stage started", { ...ctx, event: "stage_started", attempt });
 export const stageDone = (ctx: LogContext, durationMs: number, d: Record<string, unknown> = {}) =>
   logger.info("stage done", { ...ctx, event: "stage_done", outcome: "done", durationMs, ...d });
+export const stageWarning = (ctx: LogContext, warning: string) =>
+  logger.warn("stage warning", { ...ctx, event: "stage_warning", warning });
 export const stageRetrying = (ctx: LogContext, durationMs: number, err: unknown) =>
   logger.warn("stage failed, will retry", {
     ...ctx,
@@ -83,6 +90,18 @@ export const localChunkDone = (ctx: LogContext, index: number, total: number, wo
     chunks: total,
     words,
     durationMs,
+  });
+export const providerCallRecorded = (ctx: LogContext, call: ProviderCall) =>
+  logger.info("paid provider call", {
+    ...ctx,
+    event: "provider_call",
+    provider: call.provider,
+    kind: call.kind,
+    model: call.model,
+    audioSeconds: call.audio_seconds,
+    inputTokens: call.input_tokens,
+    outputTokens: call.output_tokens,
+    costUsd: call.estimated_cost_usd,
   });
 export const stageRedriven = (ctx: LogContext, topic: string) =>
   logger.warn("stage re-driven", { ...ctx, event: "stage_redriven", topic });

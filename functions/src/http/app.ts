@@ -7,6 +7,8 @@ import { getJob } from "./getJob.js";
 import { openUploadSession } from "./openUploadSession.js";
 import { uploadForPostProcessing } from "./uploadForPostProcessing.js";
 import { refusalError } from "./refusals.js";
+import { rerunStage } from "./rerunStage.js";
+import { searchMemories, type SearchDeps } from "./searchMemories.js";
 import { addPersonSample, createPerson, renamePerson, uploadOwnVoice } from "./speechProfiles.js";
 
 const methodNotAllowed = (allowed: string) => (_req: Request, res: Response) => {
@@ -16,7 +18,9 @@ const methodNotAllowed = (allowed: string) => (_req: Request, res: Response) => 
     .json({ error: { code: "method_not_allowed", message: `Use ${allowed}.` } });
 };
 
-export function createApi(): express.Express {
+export type ApiDeps = SearchDeps;
+
+export function createApi(deps: ApiDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   // Each path answers its method, and a JSON 405 naming it to any other.
@@ -27,6 +31,8 @@ export function createApi(): express.Express {
   route("post", "/v1/memories/:memoryId/post-processing", uploadForPostProcessing);
   route("post", "/v1/memories/:memoryId/post-processing/upload-session", openUploadSession);
   route("get", "/v1/memories/:memoryId/post-processing/jobs/:jobId", getJob);
+  route("post", "/v1/memories/:memoryId/post-processing/stages/:stage", rerunStage);
+  route("get", "/v1/memories/search", searchMemories(deps));
   route("post", "/v3/upload-audio", uploadOwnVoice);
   route("post", "/v1/users/people", createPerson);
   route("patch", "/v1/users/people/:personId", renamePerson);

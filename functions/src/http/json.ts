@@ -1,6 +1,7 @@
 /** Firestore data → the JSON shapes the app parses (Timestamps become ISO-8601 strings). */
 import { Timestamp } from "firebase-admin/firestore";
 import type { Postprocessing } from "../model/job.js";
+import { totalCostUsd } from "../model/usage.js";
 import { PIPELINE } from "../pipeline/definition.js";
 
 export function toJsonValue(value: unknown): unknown {
@@ -55,6 +56,13 @@ export function toJobView(memoryId: string, pp: Postprocessing): Record<string, 
     created_at: pp.created_at,
     updated_at: pp.updated_at,
     completed_at: pp.completed_at ?? null,
+    warnings: pp.warnings ?? [],
+    rerun: pp.rerun ?? null,
+    usage: {
+      stages: pp.usage?.stages ?? {},
+      calls: Object.values(pp.usage?.calls ?? {}),
+      estimated_cost_usd: Number(totalCostUsd(pp.usage).toFixed(6)),
+    },
     audio: {
       format: pp.audio?.format,
       size_bytes: pp.audio?.size_bytes ?? null,

@@ -8,6 +8,10 @@ const STATUS: Record<JobRefusalCode, number> = {
   memory_discarded: 422,
   job_in_progress: 409,
   already_post_processed: 409,
+  stage_not_rerunnable: 400,
+  nothing_to_rerun: 409,
+  artifacts_expired: 410,
+  no_transcript: 422,
 };
 
 export const refusalError = (refusal: JobRefusal) => new HttpError(STATUS[refusal.code], refusal.code, refusal.message);

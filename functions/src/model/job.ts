@@ -4,18 +4,18 @@
  * malformed document is a clear permanent error where it is read, not a crash somewhere later.
  */
 import { z } from "zod";
+import { POSTPROCESSING_STATUSES, STAGE_NAMES, STAGE_STATES, TERMINAL_STATUSES } from "./stages.js";
+import { usageSchema } from "./usage.js";
 
-export const POSTPROCESSING_STATUSES = ["not_started", "in_progress", "completed", "canceled", "failed"] as const;
-export type PostprocessingStatus = (typeof POSTPROCESSING_STATUSES)[number];
-export const TERMINAL_STATUSES: readonly PostprocessingStatus[] = ["completed", "canceled", "failed"];
-
-/** Every stage, in pipeline order (pipeline/definition.ts says what each does and what follows it). */
-export const STAGE_NAMES = ["prepare_audio", "transcribe", "segment", "identify", "reprocess", "emotion"] as const;
-export type StageName = (typeof STAGE_NAMES)[number];
-
-/** `waiting`: handed to a provider (e.g. FAL) whose result arrives later by webhook or poll. */
-export const STAGE_STATES = ["pending", "processing", "waiting", "done", "failed"] as const;
-export type StageStateName = (typeof STAGE_STATES)[number];
+export {
+  POSTPROCESSING_STATUSES,
+  STAGE_NAMES,
+  STAGE_STATES,
+  TERMINAL_STATUSES,
+  type PostprocessingStatus,
+  type StageName,
+  type StageStateName,
+} from "./stages.js";
 
 /** The model name the app knows for a post-processed memory (FAL has no endpoint named whisperx; see README). */
 export const POSTPROCESSING_MODEL = "fal_whisperx";
@@ -90,6 +90,16 @@ export const postprocessingSchema = z.looseObject({
   segments: z.object({ object: z.string(), count: z.number() }).optional(),
   /** Who each diarized speaker turned out to be (null: unknown). */
   speakers: z.record(z.string(), speakerMatchSchema).optional(),
+  /** Why part of the result is missing although the job completed (e.g. the extraction was refused). */
+  warnings: z.array(z.string()).optional(),
+  /** The cost ledger (model/usage.ts). */
+  usage: usageSchema.optional(),
+  /** A re-run reuses the objects (normalized audio, segments) of this earlier job; the sweep keeps them meanwhile. */
+  artifacts_job_id: z.string().optional(),
+  /** When the reused artifacts were made: their retention counts from then. */
+  artifacts_created_at: isoTime.optional(),
+  /** Set on a job that re-runs one stage of an earlier job. */
+  rerun: z.object({ stage: z.enum(STAGE_NAMES), of_job: z.string() }).optional(),
 });
 export type Postprocessing = z.infer<typeof postprocessingSchema>;
 

@@ -3,7 +3,8 @@
  * it, and whether the job needs it to complete. The runner, the hand-off, the re-drive, completion, the job view and
  * the README's stage list all read this table. Adding a stage: an entry here, a file in stages/, a trigger line.
  */
-import { STAGE_NAMES, type Postprocessing, type StageName } from "../model/job.js";
+import type { Postprocessing } from "../model/job.js";
+import { STAGE_NAMES, type StageName } from "../model/stages.js";
 
 export type StageTrigger = { kind: "storage" } | { kind: "topic"; topic: string };
 

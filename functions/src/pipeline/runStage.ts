@@ -10,7 +10,8 @@ import type { JobRef, Postprocessing, StageName } from "../model/job.js";
 import { nextStages, stageDefinition } from "./definition.js";
 import { handOff } from "./handOff.js";
 import { handleStageFailure } from "./stageFailure.js";
-import { claimStage, completeStage, endJob, type Completion } from "./stageState.js";
+import { callFields, stageTimeFields, type UnpricedCall } from "./ledger.js";
+import { claimStage, completeStage, endJob, recordUsage, type Completion } from "./stageState.js";
 
 /** What every stage delivery gets from its trigger. */
 export interface StageDeps {
@@ -29,11 +30,14 @@ export interface StageWork {
   log: logs.LogContext;
 }
 
-/** How the work went: finished, parked (it recorded its own state and will be driven again), or the job ended. */
+/**
+ * How the work went: finished, parked (it recorded its own state and will be driven again), or the job ended. Paid
+ * provider calls made on the way go to the job's ledger.
+ */
 export type StageResult =
-  | ({ kind: "done"; summary?: Record<string, unknown> } & Completion)
-  | { kind: "parked" }
-  | { kind: "ended"; status: "failed" | "canceled"; reason: string };
+  | ({ kind: "done"; summary?: Record<string, unknown>; calls?: UnpricedCall[] } & Completion)
+  | { kind: "parked"; calls?: UnpricedCall[] }
+  | { kind: "ended"; status: "failed" | "canceled"; reason: string; calls?: UnpricedCall[] };
 
 export interface StageRun {
   job: JobRef;
@@ -90,13 +94,19 @@ export async function runStage(run: StageRun, work: (w: StageWork) => Promise<St
     }
     logs.stageStarted(log, decision.attempt);
     const result = await work({ memory: memory!, pp: pp!, idempotencyKey, log });
+    const usage = {
+      ...stageTimeFields(stage, Date.now() - startedMs),
+      ...callFields(stage, result.calls ?? [], deps.config.prices, log),
+    };
     if (result.kind === "done") {
-      await finishStage(job, stage, { ...result, idempotencyKey, now: deps.now() }, log, startedMs);
-    } else if (result.kind === "ended") {
-      if (await endJob(job, stage, result.status, result.reason, deps.now())) {
-        if (result.status === "failed") logs.jobFailed(log, result.reason);
-        else logs.jobCanceled(log, result.reason);
-      }
+      const patch = { ...result.patch, ...usage };
+      await finishStage(job, stage, { ...result, patch, idempotencyKey, now: deps.now() }, log, startedMs);
+      return null;
+    }
+    await recordUsage(job, usage);
+    if (result.kind === "ended" && (await endJob(job, stage, result.status, result.reason, deps.now()))) {
+      if (result.status === "failed") logs.jobFailed(log, result.reason);
+      else logs.jobCanceled(log, result.reason);
     }
     return null;
   } catch (err) {

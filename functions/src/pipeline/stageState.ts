@@ -269,3 +269,12 @@ export async function endJob(
     return true;
   });
 }
+
+/** Adds ledger fields (wall time, paid calls) to the job, if it is still the memory's job. */
+export async function recordUsage(job: JobRef, fields: Record<string, unknown>): Promise<void> {
+  await db().runTransaction(async (tx) => {
+    const snap = await tx.get(ref(job));
+    if (snap.get("postprocessing.job_id") !== job.jobId) return;
+    tx.update(ref(job), fields);
+  });
+}

@@ -9,6 +9,7 @@ import { PipelineError } from "../errors.js";
 import * as logs from "../logs.js";
 import { isTerminal, type JobRef, type JobTranscript } from "../model/job.js";
 import type { Transcript } from "../model/transcript.js";
+import { callFields } from "../pipeline/ledger.js";
 import { finishStage, type StageResult } from "../pipeline/runStage.js";
 import { endJob, updateStage } from "../pipeline/stageState.js";
 import { isRetryableStatus } from "../providers/httpFailure.js";
@@ -113,13 +114,22 @@ export async function applyQueuedOutcome(
       : await deps.transcriber.result(requestId);
     const completion = await transcriptionCompletion(job, transcript, deps.config);
     if (completion.kind !== "done") return "duplicate";
-    const done = await finishStage(
-      job,
-      STAGE,
-      { ...completion, idempotencyKey: key, now: deps.now() },
-      ctx,
-      Date.now(),
-    );
+    const now = deps.now();
+    const submittedAt = Date.parse(stage.submitted_at ?? "");
+    const fal = {
+      provider: "fal" as const,
+      kind: "transcription" as const,
+      model: deps.transcriber.model,
+      request_id: requestId,
+      audio_seconds: pp.audio.duration_s ?? 0,
+      at: now.toISOString(),
+    };
+    const patch = {
+      ...completion.patch,
+      ...callFields(STAGE, [fal], deps.config.prices, ctx),
+      ...(Number.isFinite(submittedAt) ? { "postprocessing.usage.stages.transcribe.queue_ms": now.getTime() - submittedAt } : {}),
+    };
+    const done = await finishStage(job, STAGE, { ...completion, patch, idempotencyKey: key, now }, ctx, Date.now());
     return done ? "completed" : "duplicate";
   } catch (err) {
     if (err instanceof PipelineError && !err.retryable) {

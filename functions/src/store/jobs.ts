@@ -21,7 +21,15 @@ export function readPostprocessing(memory: DocumentData | undefined): Postproces
 }
 
 export type JobRefusalCode =
-  "memory_not_found" | "memory_deleted" | "memory_discarded" | "job_in_progress" | "already_post_processed";
+  | "memory_not_found"
+  | "memory_deleted"
+  | "memory_discarded"
+  | "job_in_progress"
+  | "already_post_processed"
+  | "stage_not_rerunnable"
+  | "nothing_to_rerun"
+  | "artifacts_expired"
+  | "no_transcript";
 export interface JobRefusal {
   code: JobRefusalCode;
   message: string;
@@ -41,6 +49,16 @@ export class JobRefusedError extends Error {
  * a failed or canceled one can be retried; an in-progress job blocks until it ends or goes stale.
  */
 export function refusalForNewJob(memory: DocumentData | undefined, now: Date, staleAfterMs: number): JobRefusal | null {
+  const busy = refusalForAnyJob(memory, now, staleAfterMs);
+  if (busy) return busy;
+  const pp = (memory!.postprocessing ?? {}) as { status?: unknown };
+  if (pp.status === "completed")
+    return { code: "already_post_processed", message: "The memory was already post-processed." };
+  return null;
+}
+
+/** The memory is missing, deleted or discarded, or a live job is running on it. */
+export function refusalForAnyJob(memory: DocumentData | undefined, now: Date, staleAfterMs: number): JobRefusal | null {
   if (!memory) return { code: "memory_not_found", message: "No memory with this id belongs to the caller." };
   if (memory.deleted === true) return { code: "memory_deleted", message: "The memory was deleted." };
   if (memory.discarded === true) return { code: "memory_discarded", message: "The memory was discarded." };
@@ -55,8 +73,6 @@ export function refusalForNewJob(memory: DocumentData | undefined, now: Date, st
       };
     }
   }
-  if (pp.status === "completed")
-    return { code: "already_post_processed", message: "The memory was already post-processed." };
   return null;
 }
 

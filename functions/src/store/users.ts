@@ -1,8 +1,21 @@
 /** User settings the pipeline reads. */
 import { db } from "./firebase.js";
-import { userPath } from "./paths.js";
+import { peoplePath, userPath } from "./paths.js";
 
 /** Whether the user lets us keep their audio (`store_recording_permission`); anything but `true` means no. */
 export async function allowsAudioStorage(uid: string): Promise<boolean> {
   return (await db().doc(userPath(uid)).get()).get("store_recording_permission") === true;
+}
+
+/** Display names for a transcript: the user's (from the user doc, else "User") and each known person's. */
+export async function speakerNames(uid: string): Promise<{ user: string; people: Map<string, string> }> {
+  const [user, people] = await Promise.all([db().doc(userPath(uid)).get(), db().collection(peoplePath(uid)).get()]);
+  const name = [user.get("name"), user.get("display_name"), user.get("given_name")].find(
+    (n): n is string => typeof n === "string" && n.trim().length > 0,
+  );
+  const named = people.docs.flatMap((d) => {
+    const personName = d.get("name") as unknown;
+    return typeof personName === "string" && personName.trim() && !d.get("deleted") ? [[d.id, personName.trim()] as const] : [];
+  });
+  return { user: name?.trim() ?? "User", people: new Map(named) };
 }

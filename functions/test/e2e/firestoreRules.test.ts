@@ -1,5 +1,7 @@
 /** firestore.rules, evaluated by the Firestore emulator for requests carrying real Auth-emulator ID tokens. */
 import { describe, expect, it } from "vitest";
+import { FieldValue } from "firebase-admin/firestore";
+import { db } from "../../src/store/firebase.js";
 import { createMemory, createUser, PROJECT_ID, readMemory } from "../support/emulators.js";
 
 const docsUrl = (path: string) =>
@@ -104,5 +106,20 @@ describe("firestore.rules", () => {
         })
       ).status,
     ).toBe(200);
+  });
+
+  it("clients can neither read nor write memory vectors, not even their own", async () => {
+    const alice = await createUser();
+    const memoryId = await createMemory(alice.uid);
+    await db()
+      .doc(`users/${alice.uid}/memory_vectors/${memoryId}`)
+      .set({ memory_id: memoryId, embedder: "x@2", embedding: FieldValue.vector([1, 0]) });
+    expect((await request(`users/${alice.uid}/memory_vectors/${memoryId}`, alice.idToken)).status).toBe(403);
+    const write = await request(`users/${alice.uid}/memory_vectors/${memoryId}`, alice.idToken, {
+      method: "PATCH",
+      fields: { embedder: { stringValue: "forged" } },
+    });
+    expect(write.status).toBe(403);
+    expect((await db().doc(`users/${alice.uid}/memory_vectors/${memoryId}`).get()).get("embedder")).toBe("x@2");
   });
 });

@@ -1,0 +1,48 @@
+/**
+ * `POST /v1/memories/{memoryId}/post-processing/stages/{stage}` — re-runs `identify` (e.g. after the user enrolled
+ * their voice) or `reprocess` (e.g. after a model change) of the memory's last job, from its stored artifacts, as a
+ * new job. 400 for a stage that cannot be re-run (transcription would pay again), 409 while a job runs, 410 once the
+ * artifacts have expired. Answers like the upload: 200 with the memory and a Location for the new job.
+ */
+import type { Request, Response } from "express";
+import { loadConfig } from "../config.js";
+import { HttpError } from "../errors.js";
+import * as logs from "../logs.js";
+import { STAGE_NAMES, type StageName } from "../model/job.js";
+import { stageDefinition } from "../pipeline/definition.js";
+import { handOff } from "../pipeline/handOff.js";
+import { bucket } from "../store/firebase.js";
+import { startRerun } from "../store/reruns.js";
+import { authenticate } from "./auth.js";
+import { toAppMemory } from "./json.js";
+import { jobLocation, memoryIdParam } from "./requestParams.js";
+
+export async function rerunStage(req: Request, res: Response): Promise<void> {
+  const config = loadConfig();
+  const uid = await authenticate(req);
+  const memoryId = memoryIdParam(req);
+  const stage = String(req.params.stage ?? "");
+  if (!(STAGE_NAMES as readonly string[]).includes(stage)) {
+    throw new HttpError(400, "invalid_argument", `Unknown stage "${stage}"; stages are ${STAGE_NAMES.join(", ")}.`);
+  }
+  const name = stage as StageName;
+  const { jobId, memory } = await startRerun({
+    uid,
+    memoryId,
+    stage: name,
+    phase: stageDefinition(name).phases.waiting,
+    now: new Date(),
+    staleAfterMs: config.jobStaleAfterMs,
+    retentionMs: config.retentionMs,
+    artifactsExist: async (pp) => {
+      const objects = [pp.audio.normalized_object, pp.segments?.object].filter((o): o is string => !!o);
+      const found = await Promise.all(objects.map((o) => bucket(config.postprocessingBucket).file(o).exists()));
+      return found.every(([exists]) => exists);
+    },
+  });
+  const job = { uid, memoryId, jobId };
+  await handOff(job, STAGE_NAMES[STAGE_NAMES.indexOf(name) - 1]!, [name], { ...job, route: "rerun" });
+  logs.rerunStarted(job, name);
+  // Relative to …/post-processing/stages/{stage}, like the upload's Location is to …/post-processing.
+  res.status(200).location(`../${jobLocation(jobId).replace(/^post-processing\//, "")}`).json(toAppMemory(memoryId, memory));
+}

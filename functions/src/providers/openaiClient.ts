@@ -1,0 +1,44 @@
+/**
+ * The OpenAI client shared by the extractor and the text embedder: the official SDK, loaded on first use, pointed at
+ * a configurable base URL (a proxy, or a local server speaking the API in tests). The SDK retries 408/409/429/5xx,
+ * connection errors and timeouts itself (honouring Retry-After); what still fails is classified like every provider.
+ */
+import type OpenAI from "openai";
+import type { PipelineError } from "../errors.js";
+import { classifyHttpFailure } from "./httpFailure.js";
+
+export interface OpenAISettings {
+  apiKey: string;
+  baseURL: string;
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+const clients = new Map<string, Promise<OpenAI>>();
+
+export function openaiClient(settings: OpenAISettings): Promise<OpenAI> {
+  const key = JSON.stringify(settings);
+  let client = clients.get(key);
+  if (!client) {
+    client = import("openai").then(
+      ({ default: OpenAIClient }) =>
+        new OpenAIClient({
+          apiKey: settings.apiKey,
+          baseURL: settings.baseURL,
+          timeout: settings.timeoutMs,
+          maxRetries: settings.maxRetries,
+        }),
+    );
+    clients.set(key, client);
+  }
+  return client;
+}
+
+/** The SDK's APIError carries the HTTP status; connection errors and timeouts have none. */
+export function classifyOpenAIError(err: unknown, call: string): PipelineError {
+  const status = (err as { status?: unknown }).status;
+  if (typeof status === "number") {
+    return classifyHttpFailure("OpenAI", call, { status, detail: err instanceof Error ? err.message : undefined });
+  }
+  return classifyHttpFailure("OpenAI", call, { error: err });
+}

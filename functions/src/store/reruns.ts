@@ -1,0 +1,133 @@
+/**
+ * Re-running one stage of a memory's last job without a new upload (e.g. `identify` after the user enrolled their
+ * voice, `reprocess` after a model change), as a new job that reuses the earlier job's stored artifacts. Transcription
+ * is never re-run this way: it would pay the provider again for the same audio.
+ */
+import type { DocumentData } from "firebase-admin/firestore";
+import { STAGE_NAMES, type Postprocessing, type StageName, type StageState } from "../model/job.js";
+import { db } from "./firebase.js";
+import { JobRefusedError, newJobId, readPostprocessing, refusalForAnyJob, type JobRefusal } from "./jobs.js";
+import { memoryPath } from "./paths.js";
+
+export const RERUNNABLE_STAGES: readonly StageName[] = ["identify", "reprocess"];
+
+const done = (previous: StageState | undefined): StageState => ({
+  state: "done",
+  attempts: previous?.attempts ?? 0,
+  lease_expires_at: null,
+  last_error: null,
+  idempotency_key: previous?.idempotency_key ?? null,
+  next_published: true,
+});
+
+/** Why `stage` cannot be re-run on this memory now, or null. Pure. */
+export function refusalForRerun(
+  memory: DocumentData | undefined,
+  pp: Postprocessing | undefined,
+  stage: StageName,
+  now: Date,
+  opts: { staleAfterMs: number; retentionMs: number },
+): JobRefusal | null {
+  if (!RERUNNABLE_STAGES.includes(stage)) {
+    return {
+      code: "stage_not_rerunnable",
+      message: `Only ${RERUNNABLE_STAGES.join(" and ")} can be re-run; ${stage} would redo paid work or needs a new upload.`,
+    };
+  }
+  const busy = refusalForAnyJob(memory, now, opts.staleAfterMs);
+  if (busy) return busy;
+  if (!pp) return { code: "nothing_to_rerun", message: "The memory has not been post-processed yet; upload its audio." };
+  if (stage === "identify") {
+    if (!pp.segments || !pp.audio.normalized_object) {
+      return { code: "nothing_to_rerun", message: "No earlier job of this memory produced the segments identify needs." };
+    }
+    const age = now.getTime() - Date.parse(pp.artifacts_created_at ?? pp.created_at);
+    if (!(age <= opts.retentionMs)) {
+      return {
+        code: "artifacts_expired",
+        message: "The audio this memory's job kept for re-runs has expired (retention passed); upload the audio again.",
+      };
+    }
+  }
+  const segments = memory?.transcript_segments as unknown[] | undefined;
+  if (stage === "reprocess" && !segments?.length) {
+    return { code: "no_transcript", message: "The memory has no transcript to reprocess." };
+  }
+  return null;
+}
+
+/** The new job: the stages before `stage` done (from the earlier job), `stage` pending, the earlier artifacts reused. */
+export function buildRerunPostprocessing(
+  previous: Postprocessing,
+  stage: StageName,
+  job: { jobId: string; phase: string },
+  now: Date,
+): Postprocessing {
+  const at = now.toISOString();
+  const index = STAGE_NAMES.indexOf(stage);
+  const stages: Postprocessing["stages"] = {};
+  for (const name of STAGE_NAMES.slice(0, index)) if (name !== "emotion") stages[name] = done(previous.stages[name]);
+  stages[stage] = { state: "pending", attempts: 0, lease_expires_at: null, last_error: null, idempotency_key: null };
+  const { usage: _usage, warnings: _warnings, completed_at: _completed, speakers: _speakers, ...kept } = previous;
+  return {
+    ...kept,
+    status: "in_progress",
+    fail_reason: null,
+    job_id: job.jobId,
+    phase: job.phase,
+    // A re-run never repeats the optional emotion analysis (it would pay again for the same audio).
+    emotional_feedback: false,
+    created_at: at,
+    updated_at: at,
+    stages,
+    artifacts_job_id: previous.artifacts_job_id ?? previous.job_id,
+    artifacts_created_at: previous.artifacts_created_at ?? previous.created_at,
+    rerun: { stage, of_job: previous.job_id },
+  };
+}
+
+export interface StartedRerun {
+  jobId: string;
+  memory: DocumentData;
+}
+
+/**
+ * Checks and creates the re-run job in one transaction. `artifactsExist` is asked (outside the transaction's reads)
+ * whether the earlier job's objects are still in the bucket.
+ */
+export async function startRerun(opts: {
+  uid: string;
+  memoryId: string;
+  stage: StageName;
+  /** The job's phase while the stage waits to run. */
+  phase: string;
+  now: Date;
+  staleAfterMs: number;
+  retentionMs: number;
+  artifactsExist: (pp: Postprocessing) => Promise<boolean>;
+}): Promise<StartedRerun> {
+  const ref = db().doc(memoryPath(opts.uid, opts.memoryId));
+  const before = await ref.get();
+  const beforePp = readPostprocessing(before.data());
+  const refusal = refusalForRerun(before.data(), beforePp, opts.stage, opts.now, opts);
+  if (refusal) throw new JobRefusedError(refusal);
+  if (opts.stage === "identify" && !(await opts.artifactsExist(beforePp!))) {
+    throw new JobRefusedError({
+      code: "artifacts_expired",
+      message: "The audio this memory's job kept for re-runs is gone (swept after its retention); upload the audio again.",
+    });
+  }
+  return db().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    const pp = readPostprocessing(snap.data());
+    const again = refusalForRerun(snap.data(), pp, opts.stage, opts.now, opts);
+    if (again) throw new JobRefusedError(again);
+    if (pp?.job_id !== beforePp?.job_id) {
+      throw new JobRefusedError({ code: "job_in_progress", message: "Another job started on this memory meanwhile." });
+    }
+    const jobId = newJobId();
+    const postprocessing = buildRerunPostprocessing(pp!, opts.stage, { jobId, phase: opts.phase }, opts.now);
+    tx.update(ref, { postprocessing });
+    return { jobId, memory: { ...snap.data(), postprocessing } };
+  });
+}

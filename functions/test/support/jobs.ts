@@ -1,0 +1,57 @@
+/** Jobs seeded at a given stage, so a test can drive one stage through its real trigger. */
+import { STAGE_NAMES, type JobRef, type Postprocessing, type StageName } from "../../src/model/job.js";
+import { stageDefinition } from "../../src/pipeline/definition.js";
+import { db } from "../../src/store/firebase.js";
+import { buildPostprocessing, newJobId } from "../../src/store/jobs.js";
+import { publishJobMessage } from "../../src/store/publish.js";
+import { memoryPath } from "../../src/store/paths.js";
+import { topicOf } from "../../src/pipeline/definition.js";
+
+/** Puts a new job on the memory with every stage before `stage` done and `stage` pending; returns its ref. */
+export async function seedJobAt(
+  uid: string,
+  memoryId: string,
+  stage: StageName,
+  extra: Partial<Postprocessing> = {},
+): Promise<JobRef> {
+  const job = { uid, memoryId, jobId: newJobId() };
+  const pp = buildPostprocessing(
+    {
+      ...job,
+      emotionalFeedback: false,
+      now: new Date(),
+      staleAfterMs: 0,
+      phase: "uploading",
+      audio: {
+        postprocessing_object: `${uid}/${memoryId}/${job.jobId}.wav`,
+        recording_object: null,
+        format: "wav",
+        content_type: "audio/wav",
+        size_bytes: 1000,
+        uploaded_via: "multipart",
+      },
+    },
+    false,
+  );
+  pp.phase = stageDefinition(stage).phases.waiting;
+  pp.stages = {};
+  for (const name of STAGE_NAMES.slice(0, STAGE_NAMES.indexOf(stage))) {
+    if (name === "emotion") continue;
+    pp.stages[name] = {
+      state: "done",
+      attempts: 1,
+      lease_expires_at: null,
+      last_error: null,
+      idempotency_key: `seed-${name}`,
+      next_published: true,
+    };
+  }
+  pp.stages[stage] = { state: "pending", attempts: 0, lease_expires_at: null, last_error: null, idempotency_key: null };
+  await db()
+    .doc(memoryPath(uid, memoryId))
+    .update({ postprocessing: { ...pp, ...extra } });
+  return job;
+}
+
+/** Publishes the stage's message, as the previous stage's hand-off would. */
+export const deliver = (stage: StageName, job: JobRef) => publishJobMessage(topicOf(stage)!, job);
