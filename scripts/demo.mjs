@@ -1,13 +1,14 @@
 // `npm run demo`: runs inside `firebase emulators:exec` with the seed data imported. Signs in as the demo user,
-// uploads a real recording exactly as the app does, and follows the job until the pipeline's current last stage.
+// uploads a real recording exactly as the app does, follows the memory document with a Firestore listener (as the
+// app does) until the job ends, then prints the results: the new transcript, the re-extracted structure, a search
+// hit and the job's cost ledger.
 import { readFile } from "node:fs/promises";
 import { admin, DEMO_MEMORY_ID, DEMO_USER, FUNCTIONS_BASE, SAMPLE_RECORDING, signIn } from "./lib.mjs";
 
-const TIMEOUT_MS = 120_000;
-const { db, storage } = admin();
-const envText = await readFile(new URL(`../functions/.env.${process.env.GCLOUD_PROJECT ?? "demo-memories"}`, import.meta.url), "utf8");
-const buckets = Object.fromEntries(envText.split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split("=")));
+const TIMEOUT_MS = 180_000;
+const { db } = admin();
 const say = (...args) => console.log("\x1b[36m[demo]\x1b[0m", ...args);
+const emotional = process.argv.includes("--emotional-feedback");
 
 const token = await signIn(DEMO_USER.email, DEMO_USER.password);
 say(`signed in as ${DEMO_USER.email}`);
@@ -19,7 +20,7 @@ say(`memory "${before.structured.title}": ${before.transcript_segments.length} s
 const audio = await readFile(SAMPLE_RECORDING);
 const form = new FormData();
 form.append("file", new Blob([audio], { type: "audio/wav" }), "recording.wav");
-const url = `${FUNCTIONS_BASE}/api/v1/memories/${DEMO_MEMORY_ID}/post-processing?emotional_feedback=false`;
+const url = `${FUNCTIONS_BASE}/api/v1/memories/${DEMO_MEMORY_ID}/post-processing?emotional_feedback=${emotional}`;
 say(`POST ${url} (${audio.length} bytes of audio)`);
 const res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form });
 const body = await res.json();
@@ -27,60 +28,71 @@ if (res.status !== 200) {
   say(`refused: ${res.status} ${JSON.stringify(body)}`);
   process.exit(1);
 }
-const jobUrl = new URL(res.headers.get("location"), res.url);
-say(`200 OK — postprocessing ${JSON.stringify(body.postprocessing)}`);
-say(`job: ${jobUrl}`);
+const jobId = body.postprocessing.job_id;
+say(`200 OK: job ${jobId}, status ${body.postprocessing.status}`);
 
-// The pipeline currently ends after speaker identification; re-extraction (reprocess) is not built yet.
-const WAITING_FOR_NEXT_STAGE = new Set(["awaiting_reprocess"]);
+// Follow the memory document; print each change of phase or stage states once.
 const started = Date.now();
-let last = "";
-let job;
-for (;;) {
-  job = (await (await fetch(jobUrl, { headers: { authorization: `Bearer ${token}` } })).json()).job;
-  const stages = Object.entries(job.stages).map(([name, s]) => `${name}=${s.state}`).join(" ");
-  const line = `${job.status} · ${job.phase} · ${stages}`;
-  if (line !== last) say(`+${((Date.now() - started) / 1000).toFixed(1)}s  ${line}`);
-  last = line;
-  if (["completed", "failed", "canceled"].includes(job.status) || WAITING_FOR_NEXT_STAGE.has(job.phase)) break;
-  if (Date.now() - started > TIMEOUT_MS) {
-    say("timed out waiting for the job");
-    process.exit(1);
-  }
-  await new Promise((r) => setTimeout(r, 300));
-}
-
-say("job:", JSON.stringify(job, null, 2));
-const after = (await memoryRef.get()).data();
-if (after.postprocessing.transcript) {
-  const [bytes] = await storage.bucket(buckets.POSTPROCESSING_BUCKET).file(after.postprocessing.transcript.words_object).download();
-  const { words, model } = JSON.parse(bytes.toString());
-  say(`transcript (${model}, ${words.length} words, ${after.postprocessing.transcript.speaker_count} speaker(s)):`);
-  let line = "";
-  let speaker = null;
-  for (const w of words) {
-    if (w.speaker !== speaker) {
-      if (line) say(`  ${line}`);
-      speaker = w.speaker;
-      line = `[${w.start.toFixed(1)}s ${speaker}]`;
+const memory = await new Promise((resolve, reject) => {
+  let last = "";
+  const timer = setTimeout(() => reject(new Error("timed out waiting for the job")), TIMEOUT_MS);
+  const stop = memoryRef.onSnapshot((snap) => {
+    const pp = snap.get("postprocessing");
+    if (!pp || pp.job_id !== jobId) return;
+    const stages = Object.entries(pp.stages ?? {})
+      .map(([name, s]) => `${name}=${s.state}`)
+      .join(" ");
+    const line = `${pp.status} · ${pp.phase} · ${stages}`;
+    if (line !== last) say(`+${((Date.now() - started) / 1000).toFixed(1)}s  ${line}`);
+    last = line;
+    const optionalRunning = ["pending", "processing", "waiting"].includes(pp.stages?.emotion?.state);
+    if (["failed", "canceled"].includes(pp.status) || (pp.status === "completed" && !optionalRunning)) {
+      clearTimeout(timer);
+      stop();
+      resolve(snap.data());
     }
-    line += ` ${w.text}`;
-  }
-  if (line) say(`  ${line}`);
-}
-for (const name of [buckets.POSTPROCESSING_BUCKET, buckets.RECORDINGS_BUCKET]) {
-  const [files] = await storage.bucket(name).getFiles({ prefix: `${DEMO_USER.uid}/` });
-  say(`gs://${name}: ${files.map((f) => `${f.name} (${f.metadata.size} B)`).join(", ") || "(empty)"}`);
-}
-if (job.status === "failed" || job.status === "canceled") {
-  say(`job ended ${job.status}: ${job.fail_reason}`);
+  }, reject);
+});
+
+const pp = memory.postprocessing;
+if (pp.status !== "completed") {
+  say(`job ended ${pp.status}: ${pp.fail_reason}`);
   process.exit(1);
 }
-say(`memory now has ${after.transcript_segments.length} segment(s) (transcript version ${after.transcript_version}):`);
-for (const s of after.transcript_segments) {
+say(`transcript (${pp.transcript.model}, ${pp.transcript.word_count} words), now version ${memory.transcript_version}:`);
+for (const s of memory.transcript_segments) {
   const who = s.is_user ? "you" : s.person_id ? `person ${s.person_id}` : "unknown";
   say(`  [${s.start.toFixed(1)}–${s.end.toFixed(1)}s ${s.speaker} · ${who}] ${s.text}`);
 }
-say(WAITING_FOR_NEXT_STAGE.has(job.phase)
-  ? "segments saved; the job now waits for the reprocess stage (not built yet), so it stays in_progress."
-  : `job ${job.status}`);
+const st = memory.structured;
+say(`structure (${pp.reprocess?.extractor}):`);
+say(`  title     ${st.emoji} ${st.title}  [${st.category}]`);
+say(`  overview  ${st.overview}`);
+say(`  actions   ${st.action_items.length ? st.action_items.map((a) => a.description).join(" · ") : "(none)"}`);
+say(`  events    ${st.events.length ? st.events.map((e) => `${e.title} @ ${e.start}`).join(" · ") : "(none)"}`);
+for (const warning of pp.warnings ?? []) say(`  warning   ${warning}`);
+if (memory.emotion) {
+  say(`emotion (${memory.emotion.model}): ${memory.emotion.top.map((e) => `${e.name} ${e.score.toFixed(2)}`).join(", ")}`);
+  const notes = await db.collection(`users/${DEMO_USER.uid}/notifications`).where("memory_id", "==", DEMO_MEMORY_ID).get();
+  for (const n of notes.docs) say(`notification (${n.get("delivery")}): "${n.get("title")}: ${n.get("body")}"`);
+}
+
+// Search, as the app would: a phrase from the new transcript.
+const phrase = memory.transcript_segments.map((s) => s.text).join(" ").split(/\s+/).slice(0, 4).join(" ");
+const found = await (
+  await fetch(`${FUNCTIONS_BASE}/api/v1/memories/search?${new URLSearchParams({ q: phrase, limit: "3" })}`, {
+    headers: { authorization: `Bearer ${token}` },
+  })
+).json();
+say(`search "${phrase}" (${found.model}):`);
+for (const r of found.results ?? []) say(`  ${r.id}  distance ${r.distance.toFixed(3)}  "${r.title}"`);
+
+const usage = pp.usage ?? {};
+const calls = Object.values(usage.calls ?? {});
+const cost = calls.reduce((sum, c) => sum + c.estimated_cost_usd, 0);
+say("ledger:");
+for (const [stage, u] of Object.entries(usage.stages ?? {})) say(`  ${stage.padEnd(14)} ${String(u.wall_ms ?? 0).padStart(6)} ms of function time`);
+say(`  paid calls     ${calls.length ? calls.map((c) => `${c.provider} ${c.kind} $${c.estimated_cost_usd}`).join(", ") : "none (offline adapters)"}`);
+say(`  estimated cost $${cost.toFixed(4)}; audio ${pp.audio.duration_s.toFixed(1)} s; done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+say(`job completed at ${pp.completed_at}`);
+process.exit(0);

@@ -163,7 +163,7 @@ export const EMBEDDING_TOKEN_BUDGET = defineInt("EMBEDDING_TOKEN_BUDGET", {
   default: 8000,
 });
 export const PRICES_USD = defineString("PRICES_USD", {
-  description: "USD per billing unit for the cost ledger (JSON; README \"Costs\").",
+  description: 'USD per billing unit for the cost ledger (JSON; README "Costs").',
   default: JSON.stringify({
     fal_audio_second: 0.0001,
     openai_chat_input_token: 0.25e-6,
@@ -240,7 +240,7 @@ function parsePrices(json: string): PriceTable {
     "hume_audio_second",
   ];
   const table = value as Record<string, unknown>;
-  const bad = keys.filter((k) => typeof table?.[k] !== "number" || !((table[k] as number) >= 0));
+  const bad = keys.filter((k) => typeof table?.[k] !== "number" || !(table[k] >= 0));
   if (bad.length) throw new Error(`PRICES_USD needs non-negative numbers for ${bad.join(", ")}`);
   return Object.fromEntries(keys.map((k) => [k, table[k] as number])) as unknown as PriceTable;
 }

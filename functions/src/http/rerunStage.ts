@@ -41,8 +41,11 @@ export async function rerunStage(req: Request, res: Response): Promise<void> {
     },
   });
   const job = { uid, memoryId, jobId };
-  await handOff(job, STAGE_NAMES[STAGE_NAMES.indexOf(name) - 1]!, [name], { ...job, route: "rerun" });
+  await handOff(job, STAGE_NAMES[STAGE_NAMES.indexOf(name) - 1], [name], { ...job, route: "rerun" });
   logs.rerunStarted(job, name);
   // Relative to …/post-processing/stages/{stage}, like the upload's Location is to …/post-processing.
-  res.status(200).location(`../${jobLocation(jobId).replace(/^post-processing\//, "")}`).json(toAppMemory(memoryId, memory));
+  res
+    .status(200)
+    .location(`../${jobLocation(jobId).replace(/^post-processing\//, "")}`)
+    .json(toAppMemory(memoryId, memory));
 }

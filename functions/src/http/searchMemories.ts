@@ -40,12 +40,12 @@ export function searchMemories(deps: SearchDeps) {
       throw new HttpError(
         409,
         "vector_model_mismatch",
-        `Your memories were embedded with another model than ${embedder.modelId} (${embedder.dimensions} dimensions); ` +
-          "re-run their reprocess stage before searching.",
+        `Your memories were embedded with another model than ${embedder.modelId} ` +
+          `(${embedder.dimensions} dimensions); re-run their reprocess stage before searching.`,
       );
     }
     let vector: number[];
-    let costUsd = 0;
+    let costUsd: number;
     try {
       const embedding = await embedder.embed(q);
       vector = embedding.vector;
@@ -53,17 +53,23 @@ export function searchMemories(deps: SearchDeps) {
       costUsd = embedding.calls.reduce((sum, c) => sum + estimateCost({ ...c, stage: "reprocess" }, prices), 0);
     } catch (err) {
       if (err instanceof PipelineError) {
-        throw new HttpError(err.retryable ? 503 : 502, "embedding_unavailable", `The query could not be embedded (${err.code}).`);
+        throw new HttpError(
+          err.retryable ? 503 : 502,
+          "embedding_unavailable",
+          `The query could not be embedded (${err.code}).`,
+        );
       }
       throw err;
     }
     // A few more than asked for, so discarded or deleted memories can be dropped.
-    const neighbours = counts.matching ? await nearestMemories(uid, vector, embedder.modelId, Math.min(100, limit * 2 + 5)) : [];
+    const neighbours = counts.matching
+      ? await nearestMemories(uid, vector, embedder.modelId, Math.min(100, limit * 2 + 5))
+      : [];
     const memories = neighbours.length
       ? await db().getAll(...neighbours.map((n) => db().doc(memoryPath(uid, n.memoryId))))
       : [];
     const results = neighbours
-      .map((n, i) => ({ n, memory: memories[i]! }))
+      .map((n, i) => ({ n, memory: memories[i] }))
       .filter(({ memory }) => memory.exists && memory.get("discarded") !== true && memory.get("deleted") !== true)
       .slice(0, limit)
       .map(({ n, memory }) => ({

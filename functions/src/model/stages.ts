@@ -11,4 +11,3 @@ export type StageName = (typeof STAGE_NAMES)[number];
 /** `waiting`: handed to a provider (e.g. FAL) whose result arrives later by webhook or poll. */
 export const STAGE_STATES = ["pending", "processing", "waiting", "done", "failed"] as const;
 export type StageStateName = (typeof STAGE_STATES)[number];
-

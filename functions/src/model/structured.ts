@@ -38,7 +38,11 @@ export const eventSchema = z.strictObject({
   /** ISO 8601 with an offset, e.g. 2026-11-27T15:00:00Z. */
   start: z.iso.datetime({ offset: true }),
   /** Minutes. */
-  duration: z.number().int().min(1).max(24 * 60),
+  duration: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
   created: z.boolean(),
 });
 

@@ -34,7 +34,8 @@ const segmentsSchema = z.array(transcriptSegmentSchema);
 /** A Firestore Timestamp, a Date or an ISO string as a Date; null when it is none of them. */
 function toDate(value: unknown): Date | null {
   if (value instanceof Date) return value;
-  if (value && typeof (value as { toDate?: unknown }).toDate === "function") return (value as { toDate(): Date }).toDate();
+  if (value && typeof (value as { toDate?: unknown }).toDate === "function")
+    return (value as { toDate(): Date }).toDate();
   if (typeof value === "string" && Number.isFinite(Date.parse(value))) return new Date(value);
   return null;
 }
@@ -97,13 +98,24 @@ export async function reprocess(message: JobMessage, deps: ReprocessDeps): Promi
       patch: {
         ...(extraction ? { structured: extraction.structured } : {}),
         "postprocessing.warnings": warnings,
-        "postprocessing.reprocess": reprocessSummary(extractor.modelId, extraction !== null, budgeted.cut, vector, embedder),
+        "postprocessing.reprocess": reprocessSummary(
+          extractor.modelId,
+          extraction !== null,
+          budgeted.cut,
+          vector,
+          embedder,
+        ),
       },
       also: (tx) => {
         if (vector) setMemoryVector(tx, job.uid, job.memoryId, vector, deps.now());
         return {};
       },
-      summary: { extractor: extractor.modelId, extracted: extraction !== null, vector: vector !== null, warnings: warnings.length },
+      summary: {
+        extractor: extractor.modelId,
+        extracted: extraction !== null,
+        vector: vector !== null,
+        warnings: warnings.length,
+      },
     };
   });
 }
@@ -114,7 +126,13 @@ function keepOnPermanent(err: unknown): string {
   throw err;
 }
 
-function reprocessSummary(extractorId: string, extracted: boolean, cut: TokenCut, vector: MemoryVector | null, embedder: TextEmbedder) {
+function reprocessSummary(
+  extractorId: string,
+  extracted: boolean,
+  cut: TokenCut,
+  vector: MemoryVector | null,
+  embedder: TextEmbedder,
+) {
   return {
     extractor: extractorId,
     extracted,

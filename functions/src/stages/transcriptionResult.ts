@@ -127,7 +127,9 @@ export async function applyQueuedOutcome(
     const patch = {
       ...completion.patch,
       ...callFields(STAGE, [fal], deps.config.prices, ctx),
-      ...(Number.isFinite(submittedAt) ? { "postprocessing.usage.stages.transcribe.queue_ms": now.getTime() - submittedAt } : {}),
+      ...(Number.isFinite(submittedAt)
+        ? { "postprocessing.usage.stages.transcribe.queue_ms": now.getTime() - submittedAt }
+        : {}),
     };
     const done = await finishStage(job, STAGE, { ...completion, patch, idempotencyKey: key, now }, ctx, Date.now());
     return done ? "completed" : "duplicate";

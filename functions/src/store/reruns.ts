@@ -31,15 +31,21 @@ export function refusalForRerun(
   if (!RERUNNABLE_STAGES.includes(stage)) {
     return {
       code: "stage_not_rerunnable",
-      message: `Only ${RERUNNABLE_STAGES.join(" and ")} can be re-run; ${stage} would redo paid work or needs a new upload.`,
+      message:
+        `Only ${RERUNNABLE_STAGES.join(" and ")} can be re-run; ` +
+        `${stage} would redo paid work or needs a new upload.`,
     };
   }
   const busy = refusalForAnyJob(memory, now, opts.staleAfterMs);
   if (busy) return busy;
-  if (!pp) return { code: "nothing_to_rerun", message: "The memory has not been post-processed yet; upload its audio." };
+  if (!pp)
+    return { code: "nothing_to_rerun", message: "The memory has not been post-processed yet; upload its audio." };
   if (stage === "identify") {
     if (!pp.segments || !pp.audio.normalized_object) {
-      return { code: "nothing_to_rerun", message: "No earlier job of this memory produced the segments identify needs." };
+      return {
+        code: "nothing_to_rerun",
+        message: "No earlier job of this memory produced the segments identify needs.",
+      };
     }
     const age = now.getTime() - Date.parse(pp.artifacts_created_at ?? pp.created_at);
     if (!(age <= opts.retentionMs)) {
@@ -56,7 +62,7 @@ export function refusalForRerun(
   return null;
 }
 
-/** The new job: the stages before `stage` done (from the earlier job), `stage` pending, the earlier artifacts reused. */
+/** The new job: the stages before `stage` done (as in the earlier job), `stage` pending, earlier artifacts reused. */
 export function buildRerunPostprocessing(
   previous: Postprocessing,
   stage: StageName,
@@ -114,7 +120,8 @@ export async function startRerun(opts: {
   if (opts.stage === "identify" && !(await opts.artifactsExist(beforePp!))) {
     throw new JobRefusedError({
       code: "artifacts_expired",
-      message: "The audio this memory's job kept for re-runs is gone (swept after its retention); upload the audio again.",
+      message:
+        "The audio this memory's job kept for re-runs is gone (swept after its retention); upload the audio again.",
     });
   }
   return db().runTransaction(async (tx) => {

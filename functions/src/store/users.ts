@@ -15,7 +15,9 @@ export async function speakerNames(uid: string): Promise<{ user: string; people:
   );
   const named = people.docs.flatMap((d) => {
     const personName = d.get("name") as unknown;
-    return typeof personName === "string" && personName.trim() && !d.get("deleted") ? [[d.id, personName.trim()] as const] : [];
+    return typeof personName === "string" && personName.trim() && !d.get("deleted")
+      ? [[d.id, personName.trim()] as const]
+      : [];
   });
   return { user: name?.trim() ?? "User", people: new Map(named) };
 }

@@ -36,7 +36,12 @@ export interface Neighbour {
 }
 
 /** The caller's memories nearest to `query` (cosine distance), among vectors of the same embedder. */
-export async function nearestMemories(uid: string, query: number[], modelId: string, limit: number): Promise<Neighbour[]> {
+export async function nearestMemories(
+  uid: string,
+  query: number[],
+  modelId: string,
+  limit: number,
+): Promise<Neighbour[]> {
   const snap = await db()
     .collection(memoryVectorsPath(uid))
     .where("embedder", "==", embedderKey(modelId, query.length))

@@ -1,6 +1,7 @@
 /**
- * Cutting a transcript to a token budget with a real tokenizer (o200k_base, the encoding of OpenAI's current models, from
- * gpt-tokenizer), never a character guess. Lines are kept from the start; the cut is reported so it can be recorded.
+ * Cutting a transcript to a token budget with a real tokenizer (o200k_base, the encoding of OpenAI's current models,
+ * from gpt-tokenizer), never a character guess. Lines are kept from the start; the cut is reported so it can be
+ * recorded.
  * The tokenizer's tables are large, so they are loaded on first use.
  */
 import type { NamedLine } from "./namedLines.js";
@@ -22,19 +23,22 @@ export async function countTokens(text: string): Promise<number> {
 }
 
 /** The first lines whose rendering fits in `budget` tokens (at least one line, itself cut if it alone is too long). */
-export async function cutToTokenBudget(lines: NamedLine[], budget: number): Promise<{ lines: NamedLine[]; cut: TokenCut }> {
+export async function cutToTokenBudget(
+  lines: NamedLine[],
+  budget: number,
+): Promise<{ lines: NamedLine[]; cut: TokenCut }> {
   const { countTokens: count, encode, decode } = await tokenizer();
   const sizes = lines.map((l) => count(renderLine(l)) + 1);
   const total = sizes.reduce((a, b) => a + b, 0);
   let kept = 0;
   let used = 0;
-  while (kept < lines.length && used + sizes[kept]! <= budget) used += sizes[kept++]!;
+  while (kept < lines.length && used + sizes[kept] <= budget) used += sizes[kept++];
   let keptLines = lines.slice(0, kept);
   if (kept === 0 && lines.length) {
-    const first = lines[0]!;
+    const first = lines[0];
     const text = decode(encode(first.text).slice(0, Math.max(1, budget - count(`${first.speaker}: `) - 1)));
     keptLines = [{ ...first, text }];
-    used = count(renderLine(keptLines[0]!)) + 1;
+    used = count(renderLine(keptLines[0])) + 1;
   }
   return {
     lines: keptLines,

@@ -54,7 +54,7 @@ describe("reprocess with OpenAI", () => {
   it("extracts the structure with a strict JSON schema, stores the vector, and completes the job", async () => {
     const job = await memoryAwaitingReprocess();
     await deliver("reprocess", job);
-    const memory = (await ended(job))!;
+    const memory = await ended(job);
 
     expect(memory.postprocessing).toMatchObject({ status: "completed", phase: "completed", warnings: [] });
     expect(memory.postprocessing.completed_at).toEqual(expect.any(String));
@@ -62,49 +62,54 @@ describe("reprocess with OpenAI", () => {
 
     const [chat] = openai.chats();
     expect(openai.chats()).toHaveLength(1);
-    expect(chat!.authorization).toBe("Bearer placeholder-not-a-real-key");
-    expect(chat!.body.model).toBe("gpt-5-mini");
-    expect(chat!.body.response_format).toMatchObject({ type: "json_schema", json_schema: { strict: true } });
-    const schema = chat!.body.response_format.json_schema.schema;
+    expect(chat.authorization).toBe("Bearer placeholder-not-a-real-key");
+    expect(chat.body.model).toBe("gpt-5-mini");
+    expect(chat.body.response_format).toMatchObject({ type: "json_schema", json_schema: { strict: true } });
+    const schema = chat.body.response_format.json_schema.schema;
     expect(schema.required).toEqual(["title", "overview", "emoji", "category", "action_items", "events"]);
     expect(schema.properties.category.enum).toContain("entrepreneurship");
-    const prompt = chat!.body.messages.map((m: { content: string }) => m.content).join("\n");
+    const prompt = chat.body.messages.map((m: { content: string }) => m.content).join("\n");
     expect(prompt).toContain("Sam: That sounds reasonable");
     expect(prompt).toContain("Alice: Can you send me the numbers");
     expect(prompt).toContain("2026-11-25T14:00:00.000Z");
     expect(prompt).toContain("Language: en");
 
     const [embedding] = openai.embeddings();
-    expect(embedding!.body).toMatchObject({ model: "text-embedding-3-small", dimensions: 64 });
-    expect(embedding!.body.input).toContain("Planning the mobile release");
+    expect(embedding.body).toMatchObject({ model: "text-embedding-3-small", dimensions: 64 });
+    expect(embedding.body.input).toContain("Planning the mobile release");
     const vector = await db().doc(memoryVectorPath(job.uid, job.memoryId)).get();
     expect(vector.get("model")).toBe("openai:text-embedding-3-small");
     expect(vector.get("dimensions")).toBe(64);
     expect(vector.get("embedding").toArray()).toHaveLength(64);
     expect(vector.get("text_sha256")).toMatch(/^[0-9a-f]{64}$/);
 
-    const calls = Object.values(memory.postprocessing.usage.calls) as Record<string, unknown>[];
+    const calls: Record<string, unknown>[] = Object.values(memory.postprocessing.usage.calls);
     expect(calls.map((c) => c.kind).sort()).toEqual(["chat", "embedding"]);
     const chatCall = calls.find((c) => c.kind === "chat")!;
     expect(chatCall).toMatchObject({ provider: "openai", stage: "reprocess", output_tokens: 120 });
     expect(chatCall.estimated_cost_usd).toBeCloseTo(
-      (chatCall.input_tokens as number) * config.prices.openai_chat_input_token + 120 * config.prices.openai_chat_output_token,
+      (chatCall.input_tokens as number) * config.prices.openai_chat_input_token +
+        120 * config.prices.openai_chat_output_token,
       10,
     );
     expect(memory.postprocessing.usage.stages.reprocess.wall_ms).toBeGreaterThan(0);
-    expect(memory.postprocessing.reprocess).toMatchObject({ extractor: "openai:gpt-5-mini", extracted: true, transcript_cut: false });
+    expect(memory.postprocessing.reprocess).toMatchObject({
+      extractor: "openai:gpt-5-mini",
+      extracted: true,
+      transcript_cut: false,
+    });
   });
 
   it("retries malformed output once, with the problem in the prompt", async () => {
     openai.chatReplies = [{ content: JSON.stringify({ ...VALID_STRUCTURE, title: "", category: "gossip" }) }];
     const job = await memoryAwaitingReprocess();
     await deliver("reprocess", job);
-    const memory = (await ended(job))!;
+    const memory = await ended(job);
     expect(memory.postprocessing.status).toBe("completed");
     expect(memory.structured.title).toBe(VALID_STRUCTURE.title);
     const chats = openai.chats();
     expect(chats).toHaveLength(2);
-    const retryPrompt = chats[1]!.body.messages.at(-1).content as string;
+    const retryPrompt = chats[1].body.messages.at(-1).content as string;
     expect(retryPrompt).toMatch(/not usable/);
     expect(Object.values(memory.postprocessing.usage.calls).filter((c: any) => c.kind === "chat")).toHaveLength(1);
   });
@@ -113,7 +118,7 @@ describe("reprocess with OpenAI", () => {
     openai.chatReplies = [{ refusal: "I can't help with that." }, { refusal: "I can't help with that." }];
     const job = await memoryAwaitingReprocess();
     await deliver("reprocess", job);
-    const memory = (await ended(job))!;
+    const memory = await ended(job);
     expect(memory.postprocessing.status).toBe("completed");
     expect(memory.structured).toEqual(OLD_STRUCTURE);
     expect(memory.postprocessing.warnings).toEqual([expect.stringMatching(/extraction failed.*extraction_refused/)]);
@@ -125,7 +130,7 @@ describe("reprocess with OpenAI", () => {
     openai.chatReplies = [apiError(500, "The server had an error"), apiError(503, "Overloaded")];
     const job = await memoryAwaitingReprocess();
     await deliver("reprocess", job);
-    const memory = (await ended(job))!;
+    const memory = await ended(job);
     expect(memory.postprocessing.status).toBe("completed");
     expect(memory.structured).toEqual(VALID_STRUCTURE);
     expect(openai.chats()).toHaveLength(3);
@@ -133,10 +138,12 @@ describe("reprocess with OpenAI", () => {
 
   it("completes with a warning and the old structure intact when the key is refused (401)", async () => {
     openai.chatReplies = [apiError(401, "Incorrect API key provided", "invalid_request_error")];
-    openai.embeddingFailures = [{ status: 401, error: { message: "Incorrect API key provided", type: "invalid_request_error" } }];
+    openai.embeddingFailures = [
+      { status: 401, error: { message: "Incorrect API key provided", type: "invalid_request_error" } },
+    ];
     const job = await memoryAwaitingReprocess();
     await deliver("reprocess", job);
-    const memory = (await ended(job))!;
+    const memory = await ended(job);
     expect(memory.postprocessing.status).toBe("completed");
     expect(memory.structured).toEqual(OLD_STRUCTURE);
     expect(memory.postprocessing.warnings).toEqual([
@@ -150,13 +157,15 @@ describe("reprocess with OpenAI", () => {
   it("makes one model call and one vector write for a message delivered five times", async () => {
     const job = await memoryAwaitingReprocess();
     await Promise.all([1, 2, 3, 4, 5].map(() => deliver("reprocess", job)));
-    const memory = (await ended(job))!;
+    const memory = await ended(job);
     await new Promise((r) => setTimeout(r, 2000)); // let the duplicates run
     expect(memory.postprocessing.status).toBe("completed");
     expect(openai.chats()).toHaveLength(1);
     expect(openai.embeddings()).toHaveLength(1);
     const vector = await db().doc(memoryVectorPath(job.uid, job.memoryId)).get();
     expect(vector.updateTime!.toMillis()).toBe(vector.createTime!.toMillis());
-    expect((await readMemory(job.uid, job.memoryId))!.postprocessing.completed_at).toBe(memory.postprocessing.completed_at);
+    expect((await readMemory(job.uid, job.memoryId))!.postprocessing.completed_at).toBe(
+      memory.postprocessing.completed_at,
+    );
   });
 });

@@ -10,7 +10,7 @@ for (const file of [".env", `.env.${projectId}`]) {
   const text = readFileSync(fileURLToPath(new URL(`../../${file}`, import.meta.url)), "utf8");
   for (const line of text.split("\n")) {
     const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m) values[m[1]!] = m[2]!;
+    if (m) values[m[1]] = m[2]!;
   }
 }
 for (const [key, value] of Object.entries(values)) process.env[key] ??= value;

@@ -107,10 +107,19 @@ export class FakeOpenAI {
       if (failure) return send(failure.status, { error: failure.error });
       const inputs: string[] = Array.isArray(body.input) ? body.input : [body.input];
       const dimensions = Number(body.dimensions ?? 1536);
-      const data = inputs.map((text, index) => ({ object: "embedding", index, embedding: pseudoEmbedding(text, dimensions) }));
+      const data = inputs.map((text, index) => ({
+        object: "embedding",
+        index,
+        embedding: pseudoEmbedding(text, dimensions),
+      }));
       const tokens = inputs.reduce((n, t) => n + Math.ceil(t.length / 4), 0);
       // Plain float arrays even when base64 was asked for: the SDK accepts both.
-      return send(200, { object: "list", data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+      return send(200, {
+        object: "list",
+        data,
+        model: body.model,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      });
     }
     send(404, { error: { message: `No route ${req.method} ${path}`, type: "invalid_request_error" } });
   }
@@ -121,7 +130,8 @@ export function pseudoEmbedding(text: string, dimensions: number): number[] {
   const values: number[] = [];
   for (let i = 0; values.length < dimensions; i++) {
     const digest = createHash("sha256").update(`${i}:${text}`).digest();
-    for (let j = 0; j + 4 <= digest.length && values.length < dimensions; j += 4) values.push(digest.readInt32LE(j) / 2 ** 31);
+    for (let j = 0; j + 4 <= digest.length && values.length < dimensions; j += 4)
+      values.push(digest.readInt32LE(j) / 2 ** 31);
   }
   const norm = Math.hypot(...values);
   return values.map((v) => v / norm);

@@ -7,7 +7,13 @@
  * the category's. The rules are English; other languages get key phrases and sentences only.
  */
 import * as chrono from "chrono-node";
-import { CATEGORY_EMOJI, type ActionItem, type Category, type MemoryEvent, type Structured } from "../../model/structured.js";
+import {
+  CATEGORY_EMOJI,
+  type ActionItem,
+  type Category,
+  type MemoryEvent,
+  type Structured,
+} from "../../model/structured.js";
 import { keyPhrases, sentencesOf, type Sentence } from "../../transcript/keyPhrases.js";
 import type { Extraction, ExtractionRequest, Extractor } from "./types.js";
 
@@ -67,7 +73,8 @@ function titleFrom(phrases: { phrase: string }[], sentences: Sentence[]): string
 
 function overviewFrom(sentences: Sentence[], phrases: { phrase: string; score: number }[], request: ExtractionRequest) {
   const weight = new Map<string, number>();
-  for (const { phrase, score } of phrases) for (const w of phrase.split(" ")) weight.set(w, Math.max(weight.get(w) ?? 0, score));
+  for (const { phrase, score } of phrases)
+    for (const w of phrase.split(" ")) weight.set(w, Math.max(weight.get(w) ?? 0, score));
   const ranked = sentences
     .map((s, index) => {
       const words = s.text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
@@ -93,13 +100,16 @@ function overviewFrom(sentences: Sentence[], phrases: { phrase: string; score: n
 
 /** Leading fillers a speaker says before the point ("okay so I will…"). */
 const FILLER = String.raw`^(?:(?:ok(?:ay)?|so|and|yes|yeah|sure|right|well|alright|fine|then|also|oh)[,\s]+)*`;
-const COMMITMENT = new RegExp(
-  `${FILLER}(i|we)\\s*(?:'ll|'m going to|'re going to| will| am going to| are going to| need to| have to| must| should)\\s+(.+)$`,
-  "i",
-);
+const MODALS =
+  String.raw`(?:'ll|'m going to|'re going to| will| am going to| are going to| need to| have to|` +
+  String.raw` must| should)`;
+const COMMITMENT = new RegExp(`${FILLER}(i|we)\\s*${MODALS}\\s+(.+)$`, "i");
 const REQUEST = new RegExp(`${FILLER}(?:can|could|would|will) you(?: please)?\\s+(.+?)\\??$`, "i");
 const SUGGESTION = new RegExp(`${FILLER}(?:let's|lets|let us)\\s+(.+)$`, "i");
-const REMINDER = new RegExp(`${FILLER}(?:please|don't forget to|do not forget to|remember to|make sure to|make sure you)\\s+(.+)$`, "i");
+const REMINDER = new RegExp(
+  `${FILLER}(?:please|don't forget to|do not forget to|remember to|make sure to|make sure you)\\s+(.+)$`,
+  "i",
+);
 
 /** Action items from commitments ("I will…"), requests ("can you…?"), suggestions ("let's…") and reminders. */
 export function actionItems(sentences: Sentence[], userName: string): ActionItem[] {
@@ -114,17 +124,18 @@ export function actionItems(sentences: Sentence[], userName: string): ActionItem
     const reminder = REMINDER.exec(sentence);
     if (commitment) {
       const [, who, what] = commitment;
-      description = byUser || who!.toLowerCase() === "we" ? capitalize(what!) : `${speaker} will ${what!}`;
+      description = byUser || who.toLowerCase() === "we" ? capitalize(what) : `${speaker} will ${what}`;
     } else if (request) {
-      description = byUser ? `Follow up: asked to ${request[1]!}` : capitalize(request[1]!);
+      description = byUser ? `Follow up: asked to ${request[1]}` : capitalize(request[1]);
     } else if (suggestion) {
-      description = capitalize(suggestion[1]!);
+      description = capitalize(suggestion[1]);
     } else if (reminder) {
-      description = capitalize(reminder[1]!);
+      description = capitalize(reminder[1]);
     }
     if (!description) continue;
     description = clip(trimPunctuation(description), 200);
-    if (description.split(/\s+/).length < 2 || items.some((i) => i.toLowerCase() === description!.toLowerCase())) continue;
+    if (description.split(/\s+/).length < 2 || items.some((i) => i.toLowerCase() === description.toLowerCase()))
+      continue;
     items.push(description);
     if (items.length === MAX_ACTION_ITEMS) break;
   }
@@ -148,7 +159,7 @@ export function events(sentences: Sentence[], startedAt: Date): MemoryEvent[] {
     const minutes = parsed.end ? Math.round((parsed.end.date().getTime() - start.getTime()) / 60_000) : 0;
     const rest = trimPunctuation(text.replace(parsed.text, " ").replace(/\s+/g, " "));
     const [topic] = keyPhrases(rest, "en");
-    const title = clip(capitalize(topic?.phrase.includes(noun[1]!.toLowerCase()) ? topic.phrase : noun[1]!), 80);
+    const title = clip(capitalize(topic?.phrase.includes(noun[1].toLowerCase()) ? topic.phrase : noun[1]), 80);
     found.push({
       title,
       description: clip(trimPunctuation(text), 300),
@@ -163,9 +174,34 @@ export function events(sentences: Sentence[], startedAt: Date): MemoryEvent[] {
 
 /** Words that point to a category; a category needs two hits to beat "other". */
 const LEXICON: Partial<Record<Category, string[]>> = {
-  work: ["project", "deadline", "meeting", "client", "team", "manager", "report", "release", "sprint", "office", "colleague"],
+  work: [
+    "project",
+    "deadline",
+    "meeting",
+    "client",
+    "team",
+    "manager",
+    "report",
+    "release",
+    "sprint",
+    "office",
+    "colleague",
+  ],
   business: ["customer", "sales", "revenue", "market", "budget", "contract", "pricing", "deal", "company", "profit"],
-  technology: ["software", "app", "code", "computer", "server", "bug", "api", "data", "ai", "phone", "crash", "database"],
+  technology: [
+    "software",
+    "app",
+    "code",
+    "computer",
+    "server",
+    "bug",
+    "api",
+    "data",
+    "ai",
+    "phone",
+    "crash",
+    "database",
+  ],
   health: ["doctor", "health", "pain", "sleep", "exercise", "medicine", "hospital", "diet", "symptom", "therapy"],
   finance: ["money", "bank", "invest", "stock", "loan", "tax", "savings", "mortgage", "credit", "expenses"],
   education: ["school", "class", "course", "exam", "teacher", "student", "homework", "university", "lecture", "study"],

@@ -48,9 +48,7 @@ const SYSTEM_PROMPT = [
 export class OpenAIExtractor implements Extractor {
   readonly modelId: string;
 
-  constructor(
-    private readonly settings: OpenAISettings & { model: string },
-  ) {
+  constructor(private readonly settings: OpenAISettings & { model: string }) {
     this.modelId = `openai:${settings.model}`;
   }
 
@@ -98,7 +96,10 @@ export class OpenAIExtractor implements Extractor {
           .map((i) => `${i.path.join(".")}: ${i.message}`)
           .join("; ");
       }
-      messages.push({ role: "assistant", content: message?.content ?? "" }, { role: "user", content: retryPrompt(problem) });
+      messages.push(
+        { role: "assistant", content: message?.content ?? "" },
+        { role: "user", content: retryPrompt(problem) },
+      );
     }
     throw new ExtractionFailure("extraction_invalid", `invalid model output after a retry: ${problem}`, calls);
   }
@@ -131,7 +132,12 @@ const retryPrompt = (problem: string) =>
 /** Output that parsed but broke the schema (the SDK's zod or length errors) is worth one retry; API errors are not. */
 function isOutputError(err: unknown): boolean {
   const name = (err as { name?: string; constructor?: { name?: string } }).constructor?.name ?? "";
-  return err instanceof z.ZodError || name === "LengthFinishReasonError" || name === "ContentFilterFinishReasonError" || err instanceof SyntaxError;
+  return (
+    err instanceof z.ZodError ||
+    name === "LengthFinishReasonError" ||
+    name === "ContentFilterFinishReasonError" ||
+    err instanceof SyntaxError
+  );
 }
 
 /** Whitespace the model may add around fields is not an error; an empty title still is. */

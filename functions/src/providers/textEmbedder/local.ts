@@ -19,11 +19,15 @@ function fnv1a(text: string): number {
 
 /** The features of a text: words, adjacent word pairs, and trigrams of each padded word. */
 export function features(text: string): string[] {
-  const words = text.toLowerCase().normalize("NFKC").match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    text
+      .toLowerCase()
+      .normalize("NFKC")
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   const out: string[] = [];
   words.forEach((w, i) => {
     out.push(`w:${w}`);
-    if (i > 0) out.push(`b:${words[i - 1]!} ${w}`);
+    if (i > 0) out.push(`b:${words[i - 1]} ${w}`);
     const padded = `^${w}$`;
     for (let j = 0; j + 3 <= padded.length; j++) out.push(`c:${padded.slice(j, j + 3)}`);
   });
@@ -38,7 +42,7 @@ export function hashedVector(text: string, dimensions: number): number[] {
     const h = fnv1a(feature);
     // Word features weigh more than trigrams: a shared word says more than a shared spelling.
     const weight = (feature.startsWith("c:") ? 0.5 : 1) * (1 + Math.log(count));
-    vector[h % dimensions]! += h & 0x80000000 ? -weight : weight;
+    vector[h % dimensions] += h & 0x80000000 ? -weight : weight;
   }
   const norm = Math.hypot(...vector);
   return norm === 0 ? vector : vector.map((v) => v / norm);

@@ -1,4 +1,7 @@
-/** OpenAI embeddings (e.g. text-embedding-3-small), asked for the configured number of dimensions (≤ 2048 for Firestore). */
+/**
+ * OpenAI embeddings (e.g. text-embedding-3-small), asked for the configured number of dimensions (≤ 2048, the most a
+ * Firestore vector holds).
+ */
 import { classifyOpenAIError, openaiClient, type OpenAISettings } from "../openaiClient.js";
 import type { TextEmbedder, TextEmbedding } from "./types.js";
 
@@ -16,16 +19,23 @@ export class OpenAITextEmbedder implements TextEmbedder {
     const client = await openaiClient(this.settings);
     let response;
     try {
-      response = await client.embeddings.create({ model: this.settings.model, input: text, dimensions: this.dimensions });
+      response = await client.embeddings.create({
+        model: this.settings.model,
+        input: text,
+        dimensions: this.dimensions,
+      });
     } catch (err) {
       throw classifyOpenAIError(err, "embeddings");
     }
     const vector = response.data[0]?.embedding;
     if (!vector || vector.length !== this.dimensions || !vector.every(Number.isFinite)) {
       throw classifyOpenAIError(
-        Object.assign(new Error(`expected one ${this.dimensions}-dimension embedding, got ${vector?.length ?? "none"}`), {
-          status: 502,
-        }),
+        Object.assign(
+          new Error(`expected one ${this.dimensions}-dimension embedding, got ${vector?.length ?? "none"}`),
+          {
+            status: 502,
+          },
+        ),
         "embeddings",
       );
     }

@@ -13,12 +13,18 @@ const base = { model: "m", stage: "reprocess" as const, request_id: null, at: "2
 
 describe("estimateCost", () => {
   it("prices audio seconds and tokens by provider and kind", () => {
-    expect(estimateCost({ ...base, provider: "fal", kind: "transcription", audio_seconds: 60 }, prices)).toBeCloseTo(0.06);
-    expect(estimateCost({ ...base, provider: "hume", kind: "expression", audio_seconds: 10 }, prices)).toBeCloseTo(0.02);
-    expect(estimateCost({ ...base, provider: "openai", kind: "chat", input_tokens: 1000, output_tokens: 100 }, prices)).toBeCloseTo(
-      0.0014,
+    expect(estimateCost({ ...base, provider: "fal", kind: "transcription", audio_seconds: 60 }, prices)).toBeCloseTo(
+      0.06,
     );
-    expect(estimateCost({ ...base, provider: "openai", kind: "embedding", input_tokens: 1000 }, prices)).toBeCloseTo(0.0001);
+    expect(estimateCost({ ...base, provider: "hume", kind: "expression", audio_seconds: 10 }, prices)).toBeCloseTo(
+      0.02,
+    );
+    expect(
+      estimateCost({ ...base, provider: "openai", kind: "chat", input_tokens: 1000, output_tokens: 100 }, prices),
+    ).toBeCloseTo(0.0014);
+    expect(estimateCost({ ...base, provider: "openai", kind: "embedding", input_tokens: 1000 }, prices)).toBeCloseTo(
+      0.0001,
+    );
   });
   it("sums a job's calls", () => {
     const call = { ...base, provider: "fal" as const, kind: "transcription" as const, estimated_cost_usd: 0.5 };

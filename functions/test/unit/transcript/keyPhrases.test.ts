@@ -25,13 +25,13 @@ describe("keyPhrases", () => {
       "Yeah so the mobile release is late. We should move the mobile release. " +
       "The budget for the mobile release is fine. I like coffee.";
     const phrases = keyPhrases(text, "en");
-    expect(phrases[0]!.phrase).toBe("mobile release");
+    expect(phrases[0].phrase).toBe("mobile release");
     expect(phrases.map((p) => p.phrase)).not.toContain("yeah");
     expect(phrases.every((p) => !/\b(the|is|so|we)\b/.test(p.phrase))).toBe(true);
   });
   it("uses the memory's language for stopwords", () => {
     const german = keyPhrases("Wir müssen das Budget für das Projekt prüfen. Das Projekt ist wichtig.", "de");
-    expect(german[0]!.phrase).toMatch(/projekt/);
+    expect(german[0].phrase).toMatch(/projekt/);
     expect(german.map((p) => p.phrase)).not.toContain("das");
   });
 });

@@ -1,7 +1,13 @@
 /** providers/extractor/local.ts: the offline, extractive structure of a memory. */
 import { describe, expect, it } from "vitest";
 import { structuredSchema } from "../../../../src/model/structured.js";
-import { actionItems, categorize, events, extractStructure, LocalExtractor } from "../../../../src/providers/extractor/local.js";
+import {
+  actionItems,
+  categorize,
+  events,
+  extractStructure,
+  LocalExtractor,
+} from "../../../../src/providers/extractor/local.js";
 import { sentencesOf } from "../../../../src/transcript/keyPhrases.js";
 
 // Wednesday 25 November 2026, 14:00 UTC.
@@ -19,7 +25,12 @@ const planning = [
 
 describe("LocalExtractor", () => {
   it("extracts a valid structure that says which extractor made it", async () => {
-    const result = await new LocalExtractor().extract({ lines: planning, language: "en", startedAt, userName: "Alice" });
+    const result = await new LocalExtractor().extract({
+      lines: planning,
+      language: "en",
+      startedAt,
+      userName: "Alice",
+    });
     expect(result.modelId).toBe("local:extractive-v1");
     expect(result.calls).toEqual([]);
     expect(structuredSchema.parse(result.structured)).toEqual(result.structured);
@@ -31,9 +42,13 @@ describe("LocalExtractor", () => {
     expect(s.title.length).toBeLessThanOrEqual(60);
     expect(s.overview).toMatch(/^Alice and Bob talked about /);
     // Every quoted sentence is from the transcript.
-    const quoted = s.overview.replace(/^[^.]*\.\s*/, "").split(/(?<=\.)\s+/).filter(Boolean);
+    const quoted = s.overview
+      .replace(/^[^.]*\.\s*/, "")
+      .split(/(?<=\.)\s+/)
+      .filter(Boolean);
     expect(quoted.length).toBeGreaterThan(0);
-    for (const q of quoted) expect(planning.some((l) => l.text.toLowerCase().includes(q.replace(/\.$/, "").toLowerCase()))).toBe(true);
+    for (const q of quoted)
+      expect(planning.some((l) => l.text.toLowerCase().includes(q.replace(/\.$/, "").toLowerCase()))).toBe(true);
     expect(["work", "business", "technology"]).toContain(s.category);
     expect(s.emoji).not.toBe("");
   });
@@ -67,8 +82,8 @@ describe("events", () => {
     const found = events(sentencesOf(planning), startedAt);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ start: "2026-11-27T15:00:00.000Z", duration: 30, created: false });
-    expect(found[0]!.title.toLowerCase()).toContain("review meeting");
-    expect(found[0]!.description).toContain("Friday at 3pm");
+    expect(found[0].title.toLowerCase()).toContain("review meeting");
+    expect(found[0].description).toContain("Friday at 3pm");
   });
   it("uses an explicit end for the duration, and ignores dates that are not about a scheduled thing", () => {
     const lines = [
@@ -92,11 +107,22 @@ describe("categorize", () => {
 
 describe("a poor offline transcript", () => {
   it("still gets a title and an overview drawn from it", () => {
-    const lines = [line("Speaker 1", "and so my fellow americans ask not what your country can do for you ask what you can do for your country")];
+    const lines = [
+      line(
+        "Speaker 1",
+        "and so my fellow americans ask not what your country can do for you ask what you can do for your country",
+      ),
+    ];
     const s = extractStructure({ lines, language: "en", startedAt, userName: "User" });
     expect(s.title.length).toBeGreaterThan(3);
-    const words = new Set(lines[0]!.text.split(" "));
-    expect(s.title.toLowerCase().split(/\s+/).filter((w) => w !== "and").every((w) => words.has(w))).toBe(true);
+    const words = new Set(lines[0].text.split(" "));
+    expect(
+      s.title
+        .toLowerCase()
+        .split(/\s+/)
+        .filter((w) => w !== "and")
+        .every((w) => words.has(w)),
+    ).toBe(true);
     expect(s.overview).toContain("Speaker 1 talked about");
     expect(s.category).toBe("politics");
   });
