@@ -10,8 +10,9 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 die() { printf '\033[31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
 
 # 1. Debian tools: Java for the Firestore/Pub/Sub/Storage emulators; the offline speech-to-text (pocketsphinx) the
-#    emulated pipeline uses; espeak-ng, which tests and the benchmark use to make speech with known words and voices.
-APT_PACKAGES=(openjdk-17-jdk-headless pocketsphinx pocketsphinx-en-us espeak-ng)
+#    emulated pipeline uses; ffmpeg (decoding uploads: the functions use the ffmpeg on PATH, as Cloud Functions' base
+#    image has one); espeak-ng, which tests and the benchmark use to make speech with known words and voices.
+APT_PACKAGES=(openjdk-17-jdk-headless ffmpeg pocketsphinx pocketsphinx-en-us espeak-ng)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -30,6 +30,11 @@ export const MAX_RESUMABLE_UPLOAD_BYTES = defineInt("MAX_RESUMABLE_UPLOAD_BYTES"
   description: "Largest audio file accepted through a resumable upload session.",
   default: 1024 * 1024 * 1024,
 });
+export const MAX_AUDIO_SECONDS = defineInt("MAX_AUDIO_SECONDS", {
+  description:
+    "Longer audio is refused (checked before and while decoding, so a small file cannot decode into gigabytes).",
+  default: 4 * 3600,
+});
 export const MIN_AUDIO_SECONDS = defineInt("MIN_AUDIO_SECONDS", {
   description: "Audio shorter than this is never post-processed (the job is canceled).",
   default: 10,
@@ -79,6 +84,10 @@ export const FAL_JWKS_URL = defineString("FAL_JWKS_URL", {
 export const FAL_WEBHOOK_URL = defineString("FAL_WEBHOOK_URL", {
   description: 'Public URL of the falWebhook function, or "auto" to derive it from the project and region.',
   default: "auto",
+});
+export const FAL_USER_ID = defineString("FAL_USER_ID", {
+  description: "Our FAL account's user id; webhooks signed for another account are refused (empty: not checked).",
+  default: "",
 });
 export const FAL_WEBHOOK_GRACE_MINUTES = defineInt("FAL_WEBHOOK_GRACE_MINUTES", {
   description: "After this long without a webhook, the recovery job polls FAL for the result.",
@@ -173,11 +182,18 @@ export const PRICES_USD = defineString("PRICES_USD", {
   }),
 });
 
+/** Test hook (pipeline/faults.ts): only the emulator honours it. */
+export const FAULT_INJECTION = defineString("FAULT_INJECTION", {
+  description: "on: honour crash points armed by the fault suite (the Functions emulator only); off everywhere else.",
+  default: "off",
+});
+
 export interface Config {
   postprocessingBucket: string;
   recordingsBucket: string;
   maxUploadBytes: number;
   maxResumableUploadBytes: number;
+  maxAudioSeconds: number;
   minAudioSeconds: number;
   transcriptShortfallSeconds: number;
   retentionMs: number;
@@ -189,6 +205,7 @@ export interface Config {
   falBaseUrl: string;
   falJwksUrl: string;
   falWebhookUrl: string;
+  falUserId: string;
   falWebhookGraceMs: number;
   falMaxWaitMs: number;
   localChunkSeconds: number;
@@ -209,6 +226,7 @@ export interface Config {
   embeddingDimensions: number;
   embeddingTokenBudget: number;
   prices: PriceTable;
+  faultInjection: boolean;
 }
 
 function numberParam(name: string, value: string, min: number, max: number): number {
@@ -258,6 +276,7 @@ export function loadConfig(): Config {
     recordingsBucket: RECORDINGS_BUCKET.value(),
     maxUploadBytes: MAX_UPLOAD_BYTES.value(),
     maxResumableUploadBytes: MAX_RESUMABLE_UPLOAD_BYTES.value(),
+    maxAudioSeconds: MAX_AUDIO_SECONDS.value(),
     minAudioSeconds: MIN_AUDIO_SECONDS.value(),
     transcriptShortfallSeconds: TRANSCRIPT_SHORTFALL_SECONDS.value(),
     retentionMs: POSTPROCESSING_RETENTION_HOURS.value() * 3_600_000,
@@ -269,6 +288,7 @@ export function loadConfig(): Config {
     falBaseUrl: FAL_BASE_URL.value(),
     falJwksUrl: FAL_JWKS_URL.value(),
     falWebhookUrl: FAL_WEBHOOK_URL.value() === "auto" ? defaultWebhookUrl() : FAL_WEBHOOK_URL.value(),
+    falUserId: FAL_USER_ID.value(),
     falWebhookGraceMs: FAL_WEBHOOK_GRACE_MINUTES.value() * 60_000,
     falMaxWaitMs: FAL_MAX_WAIT_MINUTES.value() * 60_000,
     localChunkSeconds: LOCAL_CHUNK_SECONDS.value(),
@@ -288,6 +308,7 @@ export function loadConfig(): Config {
     embeddingDimensions: numberParam("EMBEDDING_DIMENSIONS", String(EMBEDDING_DIMENSIONS.value()), 1, 2048),
     embeddingTokenBudget: EMBEDDING_TOKEN_BUDGET.value(),
     prices: parsePrices(PRICES_USD.value()),
+    faultInjection: oneOf("FAULT_INJECTION", FAULT_INJECTION.value(), ["on", "off"] as const) === "on",
   };
 }
 

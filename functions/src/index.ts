@@ -1,6 +1,7 @@
 /** Deployed functions. Each lives in triggers/ (wiring and options only) and calls a handler in http/ or stages/. */
 export { api } from "./triggers/api.js";
 export { prepareAudio } from "./triggers/prepareAudio.js";
+export { prepareAudioRedrive } from "./triggers/prepareAudioRedrive.js";
 export { transcribe } from "./triggers/transcribe.js";
 export { falWebhook } from "./triggers/falWebhook.js";
 export { segment } from "./triggers/segment.js";

@@ -42,6 +42,8 @@ export const requestFailed = (ctx: LogContext, err: unknown) =>
 export const malformedDocumentIgnored = (ctx: LogContext, what: string, problem: string) =>
   logger.warn("malformed document ignored", { ...ctx, event: "malformed_document_ignored", what, problem });
 
+export const uploadDiscarded = (ctx: LogContext, reason: string, object: string) =>
+  logger.warn("refused upload deleted", { ...ctx, event: "upload_discarded", reason, object });
 export const objectIgnored = (ctx: LogContext, reason: string, name: string) =>
   logger.debug("object ignored", { ...ctx, event: "object_ignored", reason, object: name });
 export const stageSkipped = (ctx: LogContext, reason: string) =>
@@ -67,8 +69,20 @@ export const jobCanceled = (ctx: LogContext, reason: string) =>
 export const messagePublished = (ctx: LogContext, topic: string, messageId: string) =>
   logger.info("message published", { ...ctx, event: "message_published", topic, messageId });
 
-export const sweepFinished = (d: { scanned: number; deleted: number; kept: number; durationMs: number }) =>
-  logger.info("expired audio sweep finished", { event: "sweep_finished", stage: "sweep", ...d });
+export const sweepFailed = (object: string, err: unknown) =>
+  logger.error("sweep could not handle an object", {
+    event: "sweep_failed",
+    stage: "sweep",
+    object,
+    error: String(err),
+  });
+export const sweepFinished = (d: {
+  scanned: number;
+  deleted: number;
+  kept: number;
+  errors: number;
+  durationMs: number;
+}) => logger.info("expired audio sweep finished", { event: "sweep_finished", stage: "sweep", ...d });
 export const sweepDeleted = (ctx: LogContext, object: string, ageHours: number) =>
   logger.info("expired audio deleted", { ...ctx, event: "sweep_deleted", stage: "sweep", object, ageHours });
 export const sweepUnknownObject = (object: string) =>
@@ -78,6 +92,12 @@ export const falSubmitted = (ctx: LogContext, requestId: string) =>
   logger.info("submitted to FAL", { ...ctx, event: "fal_submitted", requestId });
 export const falWebhookIgnored = (ctx: LogContext, requestId: string, reason: string) =>
   logger.warn("FAL webhook ignored", { ...ctx, event: "fal_webhook_ignored", requestId, reason });
+export const falRequestAdopted = (ctx: LogContext, requestId: string) =>
+  logger.warn("FAL request adopted from its webhook (its id was never stored)", {
+    ...ctx,
+    event: "fal_request_adopted",
+    requestId,
+  });
 export const falWebhookRejected = (reason: string) =>
   logger.warn("FAL webhook rejected", { event: "fal_webhook_rejected", reason });
 export const falPolled = (ctx: LogContext, requestId: string, status: string) =>
@@ -103,5 +123,12 @@ export const providerCallRecorded = (ctx: LogContext, call: ProviderCall) =>
     outputTokens: call.output_tokens,
     costUsd: call.estimated_cost_usd,
   });
+export const recoveryFinished = (d: {
+  scanned: number;
+  polled: number;
+  redriven: number;
+  failed: number;
+  errors: number;
+}) => logger.info("stalled-job recovery finished", { event: "recovery_finished", stage: "recovery", ...d });
 export const stageRedriven = (ctx: LogContext, topic: string) =>
   logger.warn("stage re-driven", { ...ctx, event: "stage_redriven", topic });

@@ -5,7 +5,7 @@
  * pinned to the one sniffed from the bytes (`-f`), never guessed by ffmpeg's probing.
  */
 import { spawn } from "node:child_process";
-import { constants } from "node:fs";
+import { constants, createWriteStream } from "node:fs";
 import { access } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import { permanent } from "../errors.js";
@@ -45,16 +45,19 @@ export function locateBinary(name: "ffmpeg" | "ffprobe"): Promise<string> {
   return found;
 }
 
-/** Options every run gets: quiet, no stdin, local files only. */
-const SAFE_INPUT = ["-hide_banner", "-nostdin", "-v", "error", "-protocol_whitelist", "file"];
+/** Options every run gets: quiet, local files only (and, for ffmpeg, no stdin). */
+const SAFE_INPUT = ["-hide_banner", "-v", "error", "-protocol_whitelist", "file"];
 
-/** Runs a binary; resolves with stdout on exit 0, rejects with the stderr tail otherwise. */
-function run(binary: string, args: string[]): Promise<string> {
+/**
+ * Runs a binary; resolves with stdout on exit 0 (or writes it to `stdoutTo`), rejects with the stderr tail otherwise.
+ */
+function run(binary: string, args: string[], opts: { stdoutTo?: string } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout = (stdout + d.toString()).slice(-64_000)));
+    if (opts.stdoutTo) child.stdout.pipe(createWriteStream(opts.stdoutTo));
+    else child.stdout.on("data", (d: Buffer) => (stdout = (stdout + d.toString()).slice(-64_000)));
     child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     child.on("error", reject);
     child.on("close", (code, signal) =>
@@ -63,8 +66,8 @@ function run(binary: string, args: string[]): Promise<string> {
   });
 }
 
-export async function runFfmpeg(args: string[]): Promise<string> {
-  return run(await locateBinary("ffmpeg"), [...SAFE_INPUT, ...args]);
+export async function runFfmpeg(args: string[], opts: { stdoutTo?: string } = {}): Promise<string> {
+  return run(await locateBinary("ffmpeg"), ["-nostdin", ...SAFE_INPUT, ...args], opts);
 }
 
 /** The ffmpeg demuxer for each container we accept (audio/sniff.ts formats). */

@@ -1,41 +1,49 @@
-/** Decodes any supported upload with ffmpeg (shipped in npm, so it also exists in deployed functions). */
-import { spawn } from "node:child_process";
-import ffmpegInstaller from "@ffmpeg-installer/ffmpeg";
+/**
+ * Decoding an upload to the pipeline's audio: 16 kHz mono 16-bit PCM WAV, with ffmpeg from PATH (audio/ffmpeg.ts).
+ * Capped in duration twice: by the container's declared duration before decoding (refused at once), and by
+ * `-t` while decoding (a file that lies about its length, or declares none, still stops at the cap), so a small
+ * upload cannot decode into gigabytes.
+ */
 import { permanent } from "../errors.js";
+import { declaredDurationSeconds, demuxerFor, runFfmpeg } from "./ffmpeg.js";
 import { readWavInfo } from "./wav.js";
 
 export const TARGET_SAMPLE_RATE = 16_000;
 
-export function ffmpegPath(): string {
-  return process.env.FFMPEG_PATH || ffmpegInstaller.path;
+export interface NormalizeOptions {
+  /** The container sniffed from the bytes (audio/sniff.ts `ext`); ffmpeg is told, not left to guess. */
+  format: string;
+  /** Audio longer than this is refused (`audio_too_long`). */
+  maxSeconds: number;
 }
 
-/** Runs ffmpeg; resolves with stderr on exit 0, rejects with the stderr tail otherwise. */
-export function runFfmpeg(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath(), ["-hide_banner", "-nostdin", "-v", "error", ...args], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(stderr) : reject(new Error(`ffmpeg exited ${code}: ${stderr.trim().slice(-500)}`)),
-    );
-  });
-}
+const tooLong = (seconds: number, max: number) =>
+  permanent(
+    "audio_too_long",
+    `The audio is ${seconds >= max + 1 ? "over" : "about"} ${Math.round(seconds)} s long; ` +
+      `at most ${max} s are accepted.`,
+  );
 
 /**
  * Converts `inputPath` to 16 kHz mono 16-bit PCM WAV at `outputPath` and returns its duration in seconds.
  * Audio ffmpeg cannot decode is a permanent failure: retrying would not help.
  */
-export async function normalizeToWav16kMono(inputPath: string, outputPath: string): Promise<{ durationS: number }> {
+export async function normalizeToWav16kMono(
+  inputPath: string,
+  outputPath: string,
+  options: NormalizeOptions,
+): Promise<{ durationS: number }> {
+  const declared = await declaredDurationSeconds(inputPath, options.format);
+  if (declared !== null && declared > options.maxSeconds + 0.5) throw tooLong(declared, options.maxSeconds);
   try {
     await runFfmpeg([
+      "-f",
+      demuxerFor(options.format),
       "-i",
       inputPath,
+      // One second past the cap, so audio over it is seen (and refused) rather than silently cut.
+      "-t",
+      String(options.maxSeconds + 1),
       "-vn",
       "-ac",
       "1",
@@ -59,5 +67,6 @@ export async function normalizeToWav16kMono(inputPath: string, outputPath: strin
   }
   const info = await readWavInfo(outputPath);
   if (!info || info.dataBytes === 0) throw permanent("undecodable_audio", "The audio decoded to no samples.");
+  if (info.durationS > options.maxSeconds + 0.5) throw tooLong(info.durationS, options.maxSeconds);
   return { durationS: info.durationS };
 }

@@ -13,6 +13,18 @@ export async function authenticate(req: Request): Promise<string> {
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === "auth/user-disabled") throw new HttpError(403, "permission_denied", "This account is disabled.");
+    // The token could not be checked (Auth's backend or the network failed): the client should retry, not sign out.
+    if (code && AUTH_UNAVAILABLE.has(code)) {
+      throw new HttpError(503, "auth_unavailable", "The sign-in could not be checked right now; retry shortly.");
+    }
     throw new HttpError(401, "unauthenticated", "The ID token is invalid, expired or revoked.");
   }
 }
+
+/** firebase-admin codes that mean the check itself failed, not the token. */
+export const AUTH_UNAVAILABLE = new Set([
+  "auth/internal-error",
+  "app/network-error",
+  "app/network-timeout",
+  "auth/quota-exceeded",
+]);

@@ -40,9 +40,13 @@ const querySchema = z.object({
   token: z.string().min(16),
 });
 
-async function verifySignature(req: Request, rawBody: Buffer, jwksUrl: string): Promise<string> {
+async function verifySignature(req: Request, rawBody: Buffer, jwksUrl: string, falUserId: string): Promise<string> {
   const headers = webhookHeaders((name) => req.get(name));
   if (!headers) throw new HttpError(401, "invalid_signature", "Missing or malformed FAL webhook signature headers.");
+  // FAL signs every customer's webhooks with the same keys: the user id says the call is about our account.
+  if (falUserId && headers.userId !== falUserId) {
+    throw new HttpError(401, "invalid_signature", "The webhook is for another FAL account.");
+  }
   let keys = await falWebhookKeys(jwksUrl);
   if (!verifyWebhookSignature(headers, rawBody, keys)) {
     keys = await falWebhookKeys(jwksUrl, true); // FAL may have rotated its keys since we cached them
@@ -61,7 +65,7 @@ export async function falWebhook(req: Request, res: Response, deps: FalWebhookDe
   const { config } = deps;
   const rawBody = (req as Request & { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
   try {
-    const signedRequestId = await verifySignature(req, rawBody, config.falJwksUrl);
+    const signedRequestId = await verifySignature(req, rawBody, config.falJwksUrl, config.falUserId);
     const query = querySchema.safeParse(req.query);
     if (!query.success) throw new HttpError(400, "invalid_argument", "The webhook URL lacks its job parameters.");
     let parsed: z.infer<typeof bodySchema>;
@@ -76,9 +80,16 @@ export async function falWebhook(req: Request, res: Response, deps: FalWebhookDe
     const { uid, memoryId, jobId, token } = query.data;
     const snap = await db().doc(memoryPath(uid, memoryId)).get();
     const expected = snap.get("postprocessing.stages.transcribe.webhook_token_sha256") as unknown;
-    if (snap.get("postprocessing.job_id") === jobId && typeof expected === "string" && expected) {
+    const currentJob = snap.get("postprocessing.job_id") === jobId;
+    if (currentJob && !(typeof expected === "string" && expected)) {
+      // No token was ever issued for this job: nothing of ours can be answering.
+      logs.falWebhookIgnored({ uid, memoryId, jobId, stage: "transcribe" }, parsed.request_id, "no token issued");
+      res.status(200).json({ ok: true, outcome: "unknown_request" });
+      return;
+    }
+    if (currentJob) {
       const given = Buffer.from(sha256Hex(token), "hex");
-      if (!timingSafeEqual(given, Buffer.from(expected, "hex")))
+      if (!timingSafeEqual(given, Buffer.from(expected as string, "hex")))
         throw new HttpError(403, "invalid_token", "The webhook token does not match the job.");
     }
 
@@ -90,14 +101,8 @@ export async function falWebhook(req: Request, res: Response, deps: FalWebhookDe
       config,
       transcriber: await deps.transcriber(),
       now: () => new Date(),
+      tokenVerified: currentJob,
     });
-    if (applied === "not_ready") {
-      res
-        .status(503)
-        .set("Retry-After", "5")
-        .json({ error: { code: "not_ready", message: "The job is still being submitted; retry." } });
-      return;
-    }
     res.status(200).json({ ok: true, outcome: applied });
   } catch (err) {
     if (err instanceof HttpError) {

@@ -1,7 +1,8 @@
 /**
  * `POST /v1/memories/{memoryId}/post-processing/upload-session` — for recordings over the HTTPS body limit.
- * Body `{content_type, size_bytes?}`. Creates the job and opens a resumable upload session on the same object path
- * the multipart endpoint uses; the client PUTs the file to `upload.url` and the storage trigger starts the pipeline.
+ * Body `{content_type, size_bytes}`: the exact size, at most MAX_RESUMABLE_UPLOAD_BYTES; the session accepts no more.
+ * Creates the job and opens a resumable upload session on the same object path the multipart endpoint uses; the
+ * client PUTs the file to `upload.url` and the storage trigger starts the pipeline.
  */
 import type { Request, Response } from "express";
 import { z } from "zod";
@@ -19,7 +20,7 @@ import { assertMemoryAcceptsJob, startJobForUpload } from "./startJob.js";
 
 const bodySchema = z.object({
   content_type: z.string().min(1),
-  size_bytes: z.number().int().positive().optional(),
+  size_bytes: z.number().int().positive(),
 });
 
 export async function openUploadSession(req: Request, res: Response): Promise<void> {
@@ -40,12 +41,12 @@ export async function openUploadSession(req: Request, res: Response): Promise<vo
   const format = DECLARABLE_CONTENT_TYPES[contentType];
   if (!format)
     throw new HttpError(415, "unsupported_media_type", `content_type ${contentType} is not a supported audio type.`);
-  if ((parsed.data.size_bytes ?? 0) > config.maxResumableUploadBytes) {
+  if (parsed.data.size_bytes > config.maxResumableUploadBytes) {
     throw new HttpError(413, "payload_too_large", `Recordings are limited to ${config.maxResumableUploadBytes} bytes.`);
   }
   await assertMemoryAcceptsJob(uid, memoryId, config);
 
-  const sizeBytes = parsed.data.size_bytes ?? null;
+  const sizeBytes = parsed.data.size_bytes;
   const created = await startJobForUpload({
     uid,
     memoryId,
@@ -83,7 +84,7 @@ export async function openUploadSession(req: Request, res: Response): Promise<vo
     { uid, memoryId, jobId },
     {
       format: format.ext,
-      sizeBytes: parsed.data.size_bytes ?? -1,
+      sizeBytes,
       keepRecording: created.keepRecording,
       via: "resumable",
     },

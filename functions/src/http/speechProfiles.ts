@@ -6,6 +6,7 @@
  * Embeddings are stored, never raw audio unless the user allows audio storage (then in the recordings bucket).
  */
 import type { Request, Response } from "express";
+import type { DocumentReference } from "firebase-admin/firestore";
 import { z } from "zod";
 import { loadConfig } from "../config.js";
 import { HttpError } from "../errors.js";
@@ -135,7 +136,16 @@ export async function addPersonSample(req: Request, res: Response): Promise<void
   const embedder = await createSpeakerEmbedder(config.speakerModelPath, config.speakerModelThreads);
   const sample = await readVoiceSample(req, embedder);
   const object = await keepSampleAudio(uid, personId, sample);
-  const data = await db().runTransaction(async (tx) => {
+  const data = await addSample(ref, sample, object).catch(async (err: unknown) => {
+    // The person went away while the sample was read: its audio is not kept either.
+    if (object) await bucket(config.recordingsBucket).file(object).delete({ ignoreNotFound: true });
+    throw err;
+  });
+  res.status(200).json(personView(personId, data));
+}
+
+function addSample(ref: DocumentReference, sample: VoiceSample, object: string | null) {
+  return db().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
     if (!snap.exists) throw new HttpError(404, "person_not_found", "No such person.");
     type StoredSample = {
@@ -163,5 +173,4 @@ export async function addPersonSample(req: Request, res: Response): Promise<void
     tx.update(ref, update);
     return { ...snap.data(), ...update };
   });
-  res.status(200).json(personView(personId, data));
 }

@@ -41,10 +41,15 @@ export async function readVoiceSample(req: Request, embedder: SpeakerEmbedder): 
     await writeFile(input, upload.chunks);
     let durationS: number;
     try {
-      ({ durationS } = await normalizeToWav16kMono(input, wav));
+      // Capped while decoding: a sample that decodes to hours is stopped at the limit, not read into memory.
+      ({ durationS } = await normalizeToWav16kMono(input, wav, { format: format.ext, maxSeconds: SAMPLE_MAX_SECONDS }));
     } catch (err) {
-      if (err instanceof PipelineError)
+      if (err instanceof PipelineError && err.code === "audio_too_long") {
+        throw new HttpError(422, "sample_too_long", `The voice sample is longer than ${SAMPLE_MAX_SECONDS} s.`);
+      }
+      if (err instanceof PipelineError && !err.retryable) {
         throw new HttpError(422, "undecodable_audio", "The voice sample could not be decoded.");
+      }
       throw err;
     }
     if (durationS < SAMPLE_MIN_SECONDS)

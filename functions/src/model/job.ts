@@ -37,6 +37,8 @@ export const stageStateSchema = z.looseObject({
   provider_request_id: z.string().nullable().optional(),
   webhook_token_sha256: z.string().nullable().optional(),
   submitted_at: isoTime.nullable().optional(),
+  /** Set just before a submit: a submit may be in flight until its request id is stored. */
+  submit_started_at: isoTime.nullable().optional(),
   /** Offline transcription: chunk boundaries (seconds) and how many chunks are transcribed. */
   chunks: z
     .object({ boundaries: z.array(z.number()), done: z.number().int() })

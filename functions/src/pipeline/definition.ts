@@ -6,7 +6,11 @@
 import type { Postprocessing } from "../model/job.js";
 import { STAGE_NAMES, type StageName } from "../model/stages.js";
 
-export type StageTrigger = { kind: "storage" } | { kind: "topic"; topic: string };
+/**
+ * Storage-triggered stages also listen on a re-drive topic: the scheduled re-drive cannot replay a storage event, so
+ * it publishes the job there instead.
+ */
+export type StageTrigger = { kind: "storage"; redriveTopic: string } | { kind: "topic"; topic: string };
 
 export interface StageDefinition {
   name: StageName;
@@ -32,7 +36,7 @@ const topic = (name: string): StageTrigger => ({ kind: "topic", topic: `postproc
 const DEFINITIONS: { [S in StageName]: Omit<StageDefinition, "name"> } = {
   prepare_audio: {
     summary: "check the upload is audio, decode it to 16 kHz mono WAV, measure it, cancel cut-off uploads",
-    trigger: { kind: "storage" },
+    trigger: { kind: "storage", redriveTopic: "postprocessing-prepare-audio-redrive" },
     phases: { waiting: "awaiting_upload", running: "preparing_audio" },
     next: ["transcribe"],
     required: true,
@@ -84,6 +88,12 @@ export const stageDefinition = (name: StageName): StageDefinition => ({ name, ..
 export function topicOf(name: StageName): string | null {
   const trigger = DEFINITIONS[name].trigger;
   return trigger.kind === "topic" ? trigger.topic : null;
+}
+
+/** Where the re-drive publishes a stalled stage's job: its topic, or a storage stage's re-drive topic. */
+export function redriveTopicOf(name: StageName): string {
+  const trigger = DEFINITIONS[name].trigger;
+  return trigger.kind === "topic" ? trigger.topic : trigger.redriveTopic;
 }
 
 const included = (name: StageName, pp: Pick<Postprocessing, "emotional_feedback">) =>

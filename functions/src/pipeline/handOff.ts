@@ -3,19 +3,28 @@ import * as logs from "../logs.js";
 import type { JobMessage, JobRef, StageName } from "../model/job.js";
 import { publishJobMessage } from "../store/publish.js";
 import { topicOf } from "./definition.js";
-import { markNextPublished } from "./stageState.js";
+import { clearHandOffLease, markNextPublished } from "./stageState.js";
 
 export async function handOff(
   job: JobRef,
   fromStage: StageName,
   next: StageName[],
   ctx: logs.LogContext,
+  /** Runs between publishing and recording it (the fault suite's crash point). */
+  beforeRecording: () => Promise<void> = async () => undefined,
 ): Promise<void> {
   const message: JobMessage = { uid: job.uid, memoryId: job.memoryId, jobId: job.jobId };
   const topics = next.flatMap((stage) => topicOf(stage) ?? []);
-  for (const topic of topics) {
-    const messageId = await publishJobMessage(topic, message);
-    logs.messagePublished(ctx, topic, messageId);
+  try {
+    for (const topic of topics) {
+      const messageId = await publishJobMessage(topic, message);
+      logs.messagePublished(ctx, topic, messageId);
+    }
+  } catch (err) {
+    // The stage stays done; the redelivery of this event (or the re-drive) only republishes.
+    await clearHandOffLease(job, fromStage).catch(() => undefined);
+    throw err;
   }
+  await beforeRecording();
   if (topics.length) await markNextPublished(job, fromStage);
 }

@@ -8,6 +8,7 @@ import type { Config } from "../config.js";
 import * as logs from "../logs.js";
 import type { JobRef, Postprocessing, StageName } from "../model/job.js";
 import { nextStages, stageDefinition } from "./definition.js";
+import { crashPoint, InjectedCrash } from "./faults.js";
 import { handOff } from "./handOff.js";
 import { handleStageFailure } from "./stageFailure.js";
 import { callFields, stageTimeFields, type UnpricedCall } from "./ledger.js";
@@ -28,6 +29,8 @@ export interface StageWork {
   pp: Postprocessing;
   idempotencyKey: string;
   log: logs.LogContext;
+  /** Which attempt this is (1 for the first). */
+  attempt: number;
 }
 
 /**
@@ -54,16 +57,17 @@ export async function finishStage(
   job: JobRef,
   stage: StageName,
   completion: Completion & { idempotencyKey: string; now: Date; summary?: Record<string, unknown> },
-  log: logs.LogContext,
-  startedMs: number,
+  context: { config: Config; log: logs.LogContext; startedMs: number },
 ): Promise<boolean> {
-  const next = await completeStage(job, stage, completion);
+  const { config, log } = context;
+  const next = await completeStage(job, stage, { ...completion, stageLeaseMs: config.stageLeaseMs });
   if (next === null) {
     logs.stageSkipped(log, "lost_lease");
     return false;
   }
-  logs.stageDone(log, Date.now() - startedMs, completion.summary);
-  await handOff(job, stage, next, log);
+  logs.stageDone(log, Date.now() - context.startedMs, completion.summary);
+  await crashPoint(config, job, stage, "after_done");
+  await handOff(job, stage, next, log, () => crashPoint(config, job, stage, "after_publish"));
   return true;
 }
 
@@ -84,6 +88,10 @@ export async function runStage(run: StageRun, work: (w: StageWork) => Promise<St
       logs.stageSkipped(log, decision.reason);
       return null;
     }
+    if (decision.kind === "cancel") {
+      logs.jobCanceled(log, decision.reason);
+      return null;
+    }
     if (decision.kind === "exhausted") {
       logs.jobFailed(log, `${stage} exhausted ${decision.attempts} attempts`);
       return null;
@@ -93,14 +101,25 @@ export async function runStage(run: StageRun, work: (w: StageWork) => Promise<St
       return null;
     }
     logs.stageStarted(log, decision.attempt);
-    const result = await work({ memory: memory!, pp: pp!, idempotencyKey, log });
+    await crashPoint(deps.config, job, stage, "after_claim");
+    const result = await work({ memory: memory!, pp: pp!, idempotencyKey, log, attempt: decision.attempt });
     const usage = {
       ...stageTimeFields(stage, Date.now() - startedMs),
       ...callFields(stage, result.calls ?? [], deps.config.prices, log),
     };
     if (result.kind === "done") {
       const patch = { ...result.patch, ...usage };
-      await finishStage(job, stage, { ...result, patch, idempotencyKey, now: deps.now() }, log, startedMs);
+      await crashPoint(deps.config, job, stage, "after_work");
+      await finishStage(
+        job,
+        stage,
+        { ...result, patch, idempotencyKey, now: deps.now() },
+        {
+          config: deps.config,
+          log,
+          startedMs,
+        },
+      );
       return null;
     }
     await recordUsage(job, usage);
@@ -110,6 +129,8 @@ export async function runStage(run: StageRun, work: (w: StageWork) => Promise<St
     }
     return null;
   } catch (err) {
+    // A simulated crash is a crash: no failure handling, the lease stays until it expires.
+    if (err instanceof InjectedCrash) throw err;
     return handleStageFailure(err, {
       job,
       stage,

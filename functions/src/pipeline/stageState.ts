@@ -10,11 +10,15 @@ import { readPostprocessing } from "../store/jobs.js";
 import { memoryPath } from "../store/paths.js";
 import { allRequiredDone, isRequired, nextStages, phaseAfter } from "./definition.js";
 
-/** How long a finished stage's own delivery has to publish its hand-off before a duplicate may re-send it. */
-export const HANDOFF_LEASE_MS = 60_000;
+/**
+ * How long a finished stage's own delivery has to publish its hand-off before a duplicate (or the re-drive) may
+ * re-send it: a minute, or the stage lease when that is shorter.
+ */
+export const handOffLeaseMs = (stageLeaseMs: number) => Math.min(60_000, stageLeaseMs);
 
 export type ClaimDecision =
   | { kind: "claim"; attempt: number }
+  | { kind: "cancel"; reason: string }
   | { kind: "skip"; reason: string }
   | { kind: "republish" }
   | { kind: "exhausted"; attempts: number };
@@ -34,7 +38,7 @@ function refusalToRun(pp: JobView | undefined, jobId: string, stage: StageName):
 
 /** What a delivery of `stage` for `jobId` should do, given the memory's job as it is now. Pure. */
 export function decideClaim(
-  memory: { postprocessing?: JobView } | undefined,
+  memory: { postprocessing?: JobView; deleted?: unknown; discarded?: unknown } | undefined,
   jobId: string,
   stage: StageName,
   now: Date,
@@ -44,8 +48,14 @@ export function decideClaim(
   const pp = memory.postprocessing;
   const refusal = refusalToRun(pp, jobId, stage);
   if (refusal) return { kind: "skip", reason: refusal };
+  // The user deleted or discarded the memory meanwhile: stop at this stage boundary, keep nothing new.
+  const gone = goneReason(memory);
+  if (gone) return { kind: "cancel", reason: gone };
   const state = pp!.stages?.[stage];
-  if (state?.state === "done") {
+  // A message that overtook the hand-off queuing its stage (out-of-order or duplicated delivery): the stage's
+  // inputs do not exist yet; the real hand-off (or the re-drive) will deliver it again.
+  if (!state) return { kind: "skip", reason: "stage_not_queued" };
+  if (state.state === "done") {
     if (state.next_published) return { kind: "skip", reason: "stage_done" };
     // Done but not yet marked published: the delivery that finished is probably publishing right now. Only once its
     // hand-off lease has passed is the hand-off taken to be lost and re-sent.
@@ -61,6 +71,12 @@ export function decideClaim(
   const attempts = state?.attempts ?? 0;
   if (attempts >= maxAttempts) return { kind: "exhausted", attempts };
   return { kind: "claim", attempt: attempts + 1 };
+}
+
+function goneReason(memory: { deleted?: unknown; discarded?: unknown } | undefined): string | null {
+  if (memory?.deleted === true) return "memory_deleted: the memory was deleted while it was being processed";
+  if (memory?.discarded === true) return "memory_discarded: the memory was discarded while it was being processed";
+  return null;
 }
 
 const ref = (job: JobRef) => db().doc(memoryPath(job.uid, job.memoryId));
@@ -90,6 +106,14 @@ function endFields(
     "postprocessing.updated_at": now.toISOString(),
   };
 }
+
+/** A canceled job is over for every stage, the optional ones included. */
+const cancelAll = (reason: string, now: Date) => ({
+  "postprocessing.status": "canceled",
+  "postprocessing.fail_reason": reason,
+  "postprocessing.phase": "canceled",
+  "postprocessing.updated_at": now.toISOString(),
+});
 
 export interface Claim {
   decision: ClaimDecision;
@@ -121,6 +145,11 @@ export async function claimStage(
           last_error: previous?.last_error ?? null,
           idempotency_key: opts.idempotencyKey,
         }),
+      });
+    } else if (decision.kind === "cancel") {
+      tx.update(ref(job), {
+        ...endFields(stage, "canceled", decision.reason, opts.now),
+        ...cancelAll(decision.reason, opts.now),
       });
     } else if (decision.kind === "exhausted") {
       const reason = `${stage} failed after ${decision.attempts} attempts: ${previous?.last_error ?? "unknown error"}`;
@@ -157,12 +186,18 @@ export interface Completion {
 export async function completeStage(
   job: JobRef,
   stage: StageName,
-  opts: { idempotencyKey: string; now: Date } & Completion,
+  opts: { idempotencyKey: string; now: Date; stageLeaseMs: number } & Completion,
 ): Promise<StageName[] | null> {
   return db().runTransaction(async (tx) => {
     const snap = await tx.get(ref(job));
     const pp = readPostprocessing(snap.data());
     if (!holds(pp, job, stage, opts.idempotencyKey)) return null;
+    const gone = goneReason(snap.data());
+    if (gone) {
+      // Deleted or discarded while this stage worked: its result (a new transcript, say) is not written.
+      tx.update(ref(job), { ...endFields(stage, "canceled", gone, opts.now), ...cancelAll(gone, opts.now) });
+      return null;
+    }
     const next = nextStages(stage, pp);
     const now = opts.now.toISOString();
     const stages = { ...pp.stages, [stage]: { ...pp.stages[stage]!, state: "done" as const } };
@@ -171,13 +206,17 @@ export async function completeStage(
       ...opts.also?.(tx, snap),
       ...stageFields(stage, {
         state: "done",
-        lease_expires_at: next.length ? new Date(opts.now.getTime() + HANDOFF_LEASE_MS).toISOString() : null,
+        lease_expires_at: next.length
+          ? new Date(opts.now.getTime() + handOffLeaseMs(opts.stageLeaseMs)).toISOString()
+          : null,
         last_error: null,
         next_published: next.length === 0,
       }),
       "postprocessing.updated_at": now,
     };
     for (const name of next) {
+      // A stage that already has state (a repeated completion) keeps it: its request id, lease and progress.
+      if (pp.stages[name]) continue;
       const pending: StageState = {
         state: "pending",
         attempts: 0,
@@ -226,6 +265,15 @@ export async function updateStage(
   });
 }
 
+/** After a failed publish: lets the next delivery (or the re-drive) republish at once instead of after the lease. */
+export async function clearHandOffLease(job: JobRef, stage: StageName): Promise<void> {
+  await db().runTransaction(async (tx) => {
+    const snap = await tx.get(ref(job));
+    if (snap.get("postprocessing.job_id") !== job.jobId || snap.get(`${stageField(stage)}.state`) !== "done") return;
+    tx.update(ref(job), { [`${stageField(stage)}.lease_expires_at`]: null });
+  });
+}
+
 export async function markNextPublished(job: JobRef, stage: StageName): Promise<void> {
   await db().runTransaction(async (tx) => {
     const snap = await tx.get(ref(job));
@@ -234,7 +282,10 @@ export async function markNextPublished(job: JobRef, stage: StageName): Promise<
   });
 }
 
-/** Gives the stage back after a transient error so a redelivery can take it at once. */
+/**
+ * Gives the stage back after a transient error so a redelivery can take it at once. A stage that is done stays
+ * done: only its hand-off can still be missing, and that is repaired by republishing, never by redoing the work.
+ */
 export async function releaseStage(
   job: JobRef,
   stage: StageName,
@@ -244,7 +295,9 @@ export async function releaseStage(
   await db().runTransaction(async (tx) => {
     const snap = await tx.get(ref(job));
     const current = snap.get(`${stageField(stage)}.idempotency_key`) as unknown;
+    const state = snap.get(`${stageField(stage)}.state`) as unknown;
     if (snap.get("postprocessing.job_id") !== job.jobId || current !== idempotencyKey) return;
+    if (state !== "processing" && state !== "waiting") return;
     tx.update(ref(job), stageFields(stage, { state: "pending", lease_expires_at: null, last_error: error }));
   });
 }

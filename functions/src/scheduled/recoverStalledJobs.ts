@@ -1,14 +1,18 @@
 /**
- * The safety net run every few minutes: (1) FAL requests whose webhook is overdue are polled and, when finished,
- * completed the same way the webhook would; (2) pending stages whose message was lost, or whose backoff has passed,
- * are re-driven by publishing their message again (stages are idempotent, so a spare message is harmless).
+ * The safety net run every few minutes over jobs that have not moved for a while (an indexed query on
+ * `postprocessing.status` + `postprocessing.updated_at`, paged, reading only the job field, a bounded number of jobs at
+ * a time): (1) FAL requests whose webhook is overdue are polled and, when finished, completed the way the webhook
+ * would; (2) every stage, storage-triggered ones included, that is stalled — pending with its message lost or its
+ * backoff over, processing past its lease (the instance died), or done with its hand-off never recorded — is re-driven
+ * by publishing its job again (stages are idempotent, so a spare message is harmless).
  */
 import type { QueryDocumentSnapshot } from "firebase-admin/firestore";
+import pLimit from "p-limit";
 import type { Config } from "../config.js";
 import { PipelineError } from "../errors.js";
 import * as logs from "../logs.js";
 import type { JobRef, Postprocessing, StageName } from "../model/job.js";
-import { PIPELINE } from "../pipeline/definition.js";
+import { PIPELINE, redriveTopicOf } from "../pipeline/definition.js";
 import { endJob, updateStage } from "../pipeline/stageState.js";
 import type { QueuedTranscriber } from "../providers/transcriber/types.js";
 import { applyQueuedOutcome, type AppliedOutcome } from "../stages/transcriptionResult.js";
@@ -16,8 +20,8 @@ import { db } from "../store/firebase.js";
 import { readPostprocessing } from "../store/jobs.js";
 import { publishJobMessage } from "../store/publish.js";
 
-/** Stages fed by Pub/Sub, which a lost message can stall. */
-const STAGE_TOPICS = PIPELINE.flatMap((s) => (s.trigger.kind === "topic" ? [[s.name, s.trigger.topic] as const] : []));
+const PAGE_SIZE = 200;
+const CONCURRENCY = 8;
 
 export interface RecoveryDeps {
   config: Config;
@@ -27,27 +31,57 @@ export interface RecoveryDeps {
 }
 
 export interface RecoveryReport {
+  scanned: number;
   polled: { memoryId: string; status: string; applied?: AppliedOutcome }[];
   redriven: { memoryId: string; stage: StageName }[];
   failed: string[];
+  errors: number;
 }
 
 export async function recoverStalledJobs(deps: RecoveryDeps): Promise<RecoveryReport> {
-  const report: RecoveryReport = { polled: [], redriven: [], failed: [] };
-  const running = await db().collectionGroup("memories").where("postprocessing.status", "==", "in_progress").get();
-  for (const doc of running.docs) {
-    const job = jobRefOf(doc);
-    if (!job) continue;
-    try {
-      const pp = readPostprocessing(doc.data())!;
-      await pollOverdueFalRequest(job, pp, deps, report);
-      await redrivePendingStages(job, pp, deps, report);
-    } catch (err) {
-      // One broken job must not stop the sweep; a transient FAL error is simply tried again next run.
-      logs.requestFailed({ ...job, stage: "recovery" }, err);
-    }
+  const report: RecoveryReport = { scanned: 0, polled: [], redriven: [], failed: [], errors: 0 };
+  // Nothing younger than the shortest wait can be stalled yet.
+  const quietFor = Math.min(deps.config.stageLeaseMs, deps.config.falWebhookGraceMs);
+  const cutoff = new Date(deps.now.getTime() - quietFor).toISOString();
+  const limit = pLimit(CONCURRENCY);
+  let last: QueryDocumentSnapshot | undefined;
+  for (;;) {
+    let query = db()
+      .collectionGroup("memories")
+      .where("postprocessing.status", "==", "in_progress")
+      .where("postprocessing.updated_at", "<=", cutoff)
+      .orderBy("postprocessing.updated_at")
+      .select("postprocessing")
+      .limit(PAGE_SIZE);
+    if (last) query = query.startAfter(last);
+    const page = await query.get();
+    report.scanned += page.size;
+    await Promise.all(page.docs.map((doc) => limit(() => recoverJob(doc, deps, report))));
+    if (page.size < PAGE_SIZE) break;
+    last = page.docs.at(-1);
   }
+  logs.recoveryFinished({
+    scanned: report.scanned,
+    polled: report.polled.length,
+    redriven: report.redriven.length,
+    failed: report.failed.length,
+    errors: report.errors,
+  });
   return report;
+}
+
+async function recoverJob(doc: QueryDocumentSnapshot, deps: RecoveryDeps, report: RecoveryReport): Promise<void> {
+  const job = jobRefOf(doc);
+  if (!job) return;
+  try {
+    const pp = readPostprocessing(doc.data())!;
+    await pollOverdueFalRequest(job, pp, deps, report);
+    await redriveStalledStages(job, pp, deps, report);
+  } catch (err) {
+    // One broken job must not stop the run; a transient FAL error is simply tried again next run.
+    report.errors += 1;
+    logs.requestFailed({ ...job, stage: "recovery" }, err);
+  }
 }
 
 function jobRefOf(doc: QueryDocumentSnapshot): JobRef | null {
@@ -63,11 +97,12 @@ async function pollOverdueFalRequest(job: JobRef, pp: Postprocessing, deps: Reco
   const requestId = stage.provider_request_id;
   const ctx = { ...job, stage: "transcribe" };
   if (stage.submitted_at && deps.now.getTime() - Date.parse(stage.submitted_at) > deps.config.falMaxWaitMs) {
+    const minutes = Math.round(deps.config.falMaxWaitMs / 60_000);
     await endJob(
       job,
       "transcribe",
       "failed",
-      `fal_timeout: no result for request ${requestId} after ${Math.round(deps.config.falMaxWaitMs / 60_000)} minutes`,
+      `fal_timeout: no result for request ${requestId} after ${minutes} minutes`,
       deps.now,
     );
     report.failed.push(job.memoryId);
@@ -99,30 +134,37 @@ async function pollOverdueFalRequest(job: JobRef, pp: Postprocessing, deps: Reco
     report.polled.push({ memoryId: job.memoryId, status, applied });
     return;
   }
-  await updateStage(job, "transcribe", `fal:${requestId}`, {
-    lease_expires_at: new Date(deps.now.getTime() + deps.config.falWebhookGraceMs).toISOString(),
-  });
+  const lease = new Date(deps.now.getTime() + deps.config.falWebhookGraceMs).toISOString();
+  await updateStage(job, "transcribe", `fal:${requestId}`, { lease_expires_at: lease });
   report.polled.push({ memoryId: job.memoryId, status });
 }
 
-async function redrivePendingStages(
-  job: JobRef,
-  pp: Postprocessing,
-  deps: { config: Config; now: Date },
-  report: RecoveryReport,
-) {
-  const idleMs = deps.now.getTime() - Date.parse(pp.updated_at);
-  for (const [name, topic] of STAGE_TOPICS) {
-    const stage = pp.stages[name];
-    if (!stage) continue;
-    const due = stage.retry_at ? Date.parse(stage.retry_at) <= deps.now.getTime() : idleMs > deps.config.stageLeaseMs;
-    const stalledProcessing =
-      stage.state === "processing" && stage.lease_expires_at && Date.parse(stage.lease_expires_at) < deps.now.getTime();
-    if ((stage.state === "pending" && due) || stalledProcessing) {
-      if (stage.retry_at) await updateStage(job, name, null, { retry_at: null });
-      await publishJobMessage(topic, job);
-      logs.stageRedriven({ ...job, stage: name }, topic);
-      report.redriven.push({ memoryId: job.memoryId, stage: name });
-    }
+/** Whether a stage of a running job is stalled and should get its message again. Pure. */
+export function isStalled(pp: Postprocessing, name: StageName, now: Date, stageLeaseMs: number): boolean {
+  const stage = pp.stages[name];
+  if (!stage) return false;
+  const t = now.getTime();
+  const expired = (iso: string | null | undefined) => !iso || Date.parse(iso) <= t;
+  const idle = t - Date.parse(pp.updated_at) > stageLeaseMs;
+  switch (stage.state) {
+    case "pending":
+      return stage.retry_at ? expired(stage.retry_at) : idle;
+    case "processing":
+      return expired(stage.lease_expires_at);
+    case "done":
+      return stage.next_published !== true && expired(stage.lease_expires_at);
+    default:
+      return false;
+  }
+}
+
+async function redriveStalledStages(job: JobRef, pp: Postprocessing, deps: RecoveryDeps, report: RecoveryReport) {
+  for (const { name } of PIPELINE) {
+    if (!isStalled(pp, name, deps.now, deps.config.stageLeaseMs)) continue;
+    if (pp.stages[name]?.retry_at) await updateStage(job, name, null, { retry_at: null });
+    const topic = redriveTopicOf(name);
+    await publishJobMessage(topic, job);
+    logs.stageRedriven({ ...job, stage: name }, topic);
+    report.redriven.push({ memoryId: job.memoryId, stage: name });
   }
 }

@@ -14,6 +14,7 @@ export interface SweepResult {
   scanned: number;
   deleted: string[];
   kept: number;
+  errors: number;
 }
 
 /** The owning job as the sweep reads it: leniently, since a malformed job must not keep its audio forever. */
@@ -32,8 +33,9 @@ export async function sweepExpiredAudio(
   now: Date,
 ): Promise<SweepResult> {
   const started = Date.now();
-  const result: SweepResult = { scanned: 0, deleted: [], kept: 0 };
-  const jobs = new Map<string, Promise<{ pp: JobStatusView | undefined; exists: boolean }>>();
+  const result: SweepResult = { scanned: 0, deleted: [], kept: 0, errors: 0 };
+  // Per page, so memory stays bounded however large the bucket is.
+  let jobs = new Map<string, Promise<{ pp: JobStatusView | undefined; exists: boolean }>>();
   const loadJob = (uid: string, memoryId: string) => {
     const key = memoryPath(uid, memoryId);
     if (!jobs.has(key))
@@ -53,13 +55,22 @@ export async function sweepExpiredAudio(
     const [files, next]: [File[], Page | null] = (await bucket(config.postprocessingBucket).getFiles(
       query,
     )) as unknown as [File[], Page | null];
-    await Promise.all(files.map((file) => consider(file)));
+    jobs = new Map();
+    // One object that cannot be read or deleted must not stop the sweep: it is counted and tried again next run.
+    const outcomes = await Promise.allSettled(files.map((file) => consider(file)));
+    outcomes.forEach((o, i) => {
+      if (o.status === "fulfilled") return;
+      result.errors += 1;
+      logs.sweepFailed(files[i].name, o.reason);
+    });
+    // The page token continues after the last object listed, so deletions on this page do not shift the next one.
     query = next?.pageToken ? { ...query, pageToken: next.pageToken } : null;
   }
   logs.sweepFinished({
     scanned: result.scanned,
     deleted: result.deleted.length,
     kept: result.kept,
+    errors: result.errors,
     durationMs: Date.now() - started,
   });
   return result;

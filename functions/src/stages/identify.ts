@@ -6,15 +6,17 @@
  * into profiles.
  */
 import type { DocumentSnapshot, Transaction } from "firebase-admin/firestore";
-import { concatSamples, sliceSamples } from "../audio/pcm.js";
+import type { Readable } from "node:stream";
+import { concatSamples } from "../audio/pcm.js";
+import { readWavRanges, type SampleRange } from "../audio/wavRanges.js";
 import { permanent } from "../errors.js";
 import type { JobMessage, JobRef, Postprocessing } from "../model/job.js";
 import type { SpeakerEmbedder } from "../model/speaker.js";
 import type { TranscriptSegment } from "../model/transcript.js";
 import { runStage, type StageDeps } from "../pipeline/runStage.js";
 import { matchSpeakers, type SpeakerMatch } from "../speaker/matching.js";
-import { db } from "../store/firebase.js";
-import { downloadWavSamples, loadJobJson } from "../store/objects.js";
+import { bucket, db } from "../store/firebase.js";
+import { loadJobJson } from "../store/objects.js";
 import { memoryPath } from "../store/paths.js";
 import { loadVoiceProfiles } from "../store/profiles.js";
 
@@ -26,23 +28,54 @@ export interface IdentifyDeps extends StageDeps {
   speakerEmbedder: () => Promise<SpeakerEmbedder>;
 }
 
-/** Each speaker's pooled audio (segments ≥ 0.5 s) embedded once. */
-export async function embedSpeakers(
-  segments: TranscriptSegment[],
-  samples: Float32Array,
-  sampleRate: number,
-  embedder: SpeakerEmbedder,
-): Promise<Map<string, Float32Array>> {
-  const bySpeaker = new Map<string, Float32Array[]>();
+/**
+ * At most this much speech per speaker is embedded: plenty for a voice (models are trained on a few seconds), and it
+ * bounds memory and time whatever the recording's length.
+ */
+export const MAX_SPEECH_PER_SPEAKER_S = 90;
+
+/**
+ * The most transcript a memory document holds (Firestore's limit is 1 MiB for the whole document, which also has the
+ * job and the structure). With MAX_AUDIO_SECONDS at 4 hours, a transcript stays far below (about 0.4 MiB for four
+ * hours of dense talk, README "Long recordings").
+ */
+export const MAX_TRANSCRIPT_BYTES = 800 * 1024;
+
+/**
+ * Which stretches of each speaker to embed: segments of at least 0.5 s, spread over the whole recording (every k-th
+ * in time order) up to MAX_SPEECH_PER_SPEAKER_S. Pure.
+ */
+export function chooseSpeakerSamples(segments: TranscriptSegment[]): SampleRange<string>[] {
+  const bySpeaker = new Map<string, TranscriptSegment[]>();
   for (const s of segments) {
     if (s.end - s.start < MIN_SEGMENT_FOR_EMBEDDING_S) continue;
-    const pieces = bySpeaker.get(s.speaker) ?? [];
-    pieces.push(sliceSamples(samples, sampleRate, s.start, s.end));
-    bySpeaker.set(s.speaker, pieces);
+    bySpeaker.set(s.speaker, [...(bySpeaker.get(s.speaker) ?? []), s]);
   }
+  const ranges: SampleRange<string>[] = [];
+  for (const [speaker, list] of bySpeaker) {
+    const total = list.reduce((n, s) => n + (s.end - s.start), 0);
+    const step = Math.max(1, Math.ceil(total / MAX_SPEECH_PER_SPEAKER_S));
+    let kept = 0;
+    for (let i = 0; i < list.length && kept < MAX_SPEECH_PER_SPEAKER_S; i += step) {
+      const s = list[i];
+      const end = Math.min(s.end, s.start + (MAX_SPEECH_PER_SPEAKER_S - kept));
+      ranges.push({ key: speaker, start: s.start, end });
+      kept += end - s.start;
+    }
+  }
+  return ranges;
+}
+
+/** Each speaker's chosen audio (see chooseSpeakerSamples), read from the WAV stream in one pass and embedded once. */
+export async function embedSpeakers(
+  segments: TranscriptSegment[],
+  audio: Readable,
+  embedder: SpeakerEmbedder,
+): Promise<Map<string, Float32Array>> {
+  const { pieces } = await readWavRanges(audio, chooseSpeakerSamples(segments));
   const embeddings = new Map<string, Float32Array>();
-  for (const [speaker, pieces] of bySpeaker) {
-    const embedding = await embedder.embed(concatSamples(pieces));
+  for (const [speaker, parts] of pieces) {
+    const embedding = await embedder.embed(concatSamples(parts));
     if (embedding) embeddings.set(speaker, embedding);
   }
   return embeddings;
@@ -97,14 +130,22 @@ export async function identify(message: JobMessage, deps: IdentifyDeps): Promise
     if (!pp.segments || !pp.audio.normalized_object)
       throw permanent("no_segments", "The job has no segments to identify.");
     const segments = await loadJobJson<TranscriptSegment[]>(config.postprocessingBucket, pp.segments.object);
-    const { samples, sampleRate } = await downloadWavSamples(config.postprocessingBucket, pp.audio.normalized_object);
+    const audio = bucket(config.postprocessingBucket).file(pp.audio.normalized_object).createReadStream();
     const embedder = await deps.speakerEmbedder();
     const [speakers, profiles] = await Promise.all([
-      embedSpeakers(segments, samples, sampleRate, embedder),
+      embedSpeakers(segments, audio, embedder),
       loadVoiceProfiles(job.uid, embedder.modelId),
     ]);
     const matches = matchSpeakers(speakers, profiles, config.speakerMatchThreshold);
     const named = applyMatches(segments, matches);
+    const bytes = Buffer.byteLength(JSON.stringify(named));
+    if (bytes > MAX_TRANSCRIPT_BYTES) {
+      // Permanent, never a retry loop: the memory keeps its transcript; the words stay in Storage until swept.
+      throw permanent(
+        "transcript_too_large",
+        `The new transcript is ${Math.round(bytes / 1024)} KiB; a memory holds at most ${MAX_TRANSCRIPT_BYTES / 1024} KiB.`,
+      );
+    }
     const speakerNames = [...matches].map(
       ([label, m]) => [label, m ? { kind: m.kind, id: m.profileId, similarity: m.similarity } : null] as const,
     );

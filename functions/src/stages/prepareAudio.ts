@@ -3,7 +3,6 @@
  * recording copy for resumable uploads when allowed, decode to 16 kHz mono WAV, measure it, cancel cut-off uploads,
  * and hand the job to transcription.
  */
-import { open, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { DocumentData } from "firebase-admin/firestore";
 import { normalizeToWav16kMono } from "../audio/normalize.js";
@@ -12,21 +11,28 @@ import { withTempDir } from "../audio/tempDir.js";
 import { DERIVED_OBJECT_TAG, type Config } from "../config.js";
 import { permanent } from "../errors.js";
 import * as logs from "../logs.js";
-import { uploadMetadataSchema, type JobRef } from "../model/job.js";
+import { uploadMetadataSchema, type JobMessage, type JobRef } from "../model/job.js";
 import type { TranscriptSegment } from "../model/transcript.js";
 import { runStage, type StageDeps } from "../pipeline/runStage.js";
-import { bucket } from "../store/firebase.js";
+import { endJob } from "../pipeline/stageState.js";
+import { bucket, db } from "../store/firebase.js";
+import { readPostprocessing } from "../store/jobs.js";
+import { memoryPath } from "../store/paths.js";
 import { derivedMetadata } from "../store/objects.js";
 import { normalizedObjectName } from "../store/objectNames.js";
 import { allowsAudioStorage } from "../store/users.js";
 
 const STAGE = "prepare_audio" as const;
 
+/** Failures that mean the upload is not a recording at all: it is deleted rather than kept until retention. */
+const REFUSED_UPLOAD = new Set(["unsupported_media_type", "payload_too_large", "audio_too_long"]);
+
 /** What the storage trigger tells us about the finalized object. */
 export interface FinalizedObject {
   bucket: string;
   name: string;
   generation?: string | number;
+  size?: string | number;
   metadata?: Record<string, string> | null;
 }
 
@@ -77,9 +83,15 @@ export async function prepareAudio(object: FinalizedObject, deps: StageDeps): Pr
       summary: { durationS: outcome.durationS },
     };
   });
-  // Something that is not audio is not kept, even for the retention period.
-  if (failure === "unsupported_media_type")
-    await bucket(object.bucket).file(object.name).delete({ ignoreNotFound: true });
+  // Something that is not audio, too large, or a decode bomb is not kept, even for the retention period, and is not
+  // a recording either.
+  if (failure && REFUSED_UPLOAD.has(failure)) {
+    await Promise.all([
+      bucket(object.bucket).file(object.name).delete({ ignoreNotFound: true }),
+      bucket(config.recordingsBucket).file(object.name).delete({ ignoreNotFound: true }),
+    ]);
+    logs.uploadDiscarded({ ...job, stage: STAGE, eventId: deps.eventId }, failure, object.name);
+  }
 }
 
 type PrepareOutcome =
@@ -94,27 +106,28 @@ async function prepare(
   uploadedVia: "multipart" | "resumable",
   config: Config,
 ): Promise<PrepareOutcome> {
+  const source = bucket(object.bucket).file(
+    object.name,
+    object.generation ? { generation: Number(object.generation) } : {},
+  );
+  // Multipart uploads were sniffed and size-checked by the API; resumable ones arrive unchecked. Both checks happen
+  // before the download: the size from the event, the content from the first bytes only.
+  const sizeBytes = Number(object.size ?? (await source.getMetadata())[0].size);
+  if (!(sizeBytes <= config.maxResumableUploadBytes)) {
+    throw permanent("payload_too_large", `The upload is larger than ${config.maxResumableUploadBytes} bytes.`);
+  }
+  const [head] = await source.download({ start: 0, end: SNIFF_BYTES - 1 });
+  const format = await sniffAudioFormat(head);
+  if (!format) throw permanent("unsupported_media_type", `The uploaded file is not ${SUPPORTED_FORMATS_TEXT}.`);
+
   return withTempDir("prepare-audio", async (dir): Promise<PrepareOutcome> => {
-    const source = bucket(object.bucket).file(
-      object.name,
-      object.generation ? { generation: Number(object.generation) } : {},
-    );
-    const inputPath = join(dir, "input");
+    const inputPath = join(dir, `input.${format.ext}`);
     await source.download({ destination: inputPath });
-    const { size: sizeBytes } = await stat(inputPath);
-
-    // Multipart uploads were sniffed and size-checked by the API; resumable ones arrive unchecked.
-    const head = await readHead(inputPath);
-    if (!(await sniffAudioFormat(head)))
-      throw permanent("unsupported_media_type", `The uploaded file is not ${SUPPORTED_FORMATS_TEXT}.`);
-    if (sizeBytes > config.maxResumableUploadBytes) {
-      throw permanent("payload_too_large", `The upload is larger than ${config.maxResumableUploadBytes} bytes.`);
-    }
-
-    const kept = uploadedVia === "resumable" ? await keepRecordingIfAllowed(object, job, config) : recordingObject;
-
     const wavPath = join(dir, "normalized.wav");
-    const { durationS } = await normalizeToWav16kMono(inputPath, wavPath);
+    const { durationS } = await normalizeToWav16kMono(inputPath, wavPath, {
+      format: format.ext,
+      maxSeconds: config.maxAudioSeconds,
+    });
     const minimumS = minimumAudioSeconds(memory, config);
     if (durationS < minimumS) return { kind: "too_short", durationS, minimumS };
 
@@ -124,19 +137,10 @@ async function prepare(
       resumable: false,
       metadata: { contentType: "audio/wav", metadata: derivedMetadata(job, "normalized") },
     });
+    // Only audio that decodes is kept as a recording (no orphans of broken uploads).
+    const kept = uploadedVia === "resumable" ? await keepRecordingIfAllowed(object, job, config) : recordingObject;
     return { kind: "ready", normalizedObject, durationS, recordingObject: kept, sizeBytes };
   });
-}
-
-async function readHead(path: string): Promise<Buffer> {
-  const handle = await open(path, "r");
-  try {
-    const head = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Resumable uploads go only to the post-processing bucket; copy them to recordings if the user allows storage. */
@@ -144,4 +148,36 @@ async function keepRecordingIfAllowed(object: FinalizedObject, job: JobRef, conf
   if (!(await allowsAudioStorage(job.uid))) return null;
   await bucket(object.bucket).file(object.name).copy(bucket(config.recordingsBucket).file(object.name));
   return object.name;
+}
+
+/**
+ * The re-drive of `prepare_audio` (a storage event cannot be replayed): runs the stage on the job's upload as it is
+ * in the bucket now. An upload that never arrived (an abandoned resumable session) cancels the job once it is stale.
+ */
+export async function redrivePrepareAudio(message: JobMessage, deps: StageDeps): Promise<void> {
+  const snap = await db().doc(memoryPath(message.uid, message.memoryId)).get();
+  const pp = readPostprocessing(snap.data());
+  if (!pp || pp.job_id !== message.jobId) return logs.stageSkipped({ ...message, stage: STAGE }, "job_superseded");
+  const file = bucket(deps.config.postprocessingBucket).file(pp.audio.postprocessing_object);
+  const [exists] = await file.exists();
+  if (!exists) {
+    const age = deps.now().getTime() - Date.parse(pp.created_at);
+    if (age > deps.config.jobStaleAfterMs) {
+      const reason = "upload_missing: the recording was never uploaded to its session";
+      if (await endJob(message, STAGE, "canceled", reason, deps.now()))
+        logs.jobCanceled({ ...message, stage: STAGE }, reason);
+    }
+    return;
+  }
+  const [meta] = await file.getMetadata();
+  await prepareAudio(
+    {
+      bucket: deps.config.postprocessingBucket,
+      name: file.name,
+      generation: meta.generation,
+      size: meta.size,
+      metadata: (meta.metadata ?? {}) as Record<string, string>,
+    },
+    deps,
+  );
 }

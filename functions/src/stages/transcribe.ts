@@ -4,12 +4,13 @@
  * transcriber: one chunk of at most LOCAL_CHUNK_SECONDS per delivery, re-publishing for the next chunk, then
  * diarize the whole recording and finish.
  */
-import { randomBytes } from "node:crypto";
-import { permanent } from "../errors.js";
+import { createHmac } from "node:crypto";
+import { permanent, PipelineError } from "../errors.js";
 import * as logs from "../logs.js";
 import type { JobMessage, JobRef, Postprocessing } from "../model/job.js";
 import type { Transcript } from "../model/transcript.js";
 import { topicOf } from "../pipeline/definition.js";
+import { crashPoint } from "../pipeline/faults.js";
 import { runStage, type StageDeps, type StageResult } from "../pipeline/runStage.js";
 import { updateStage } from "../pipeline/stageState.js";
 import { planChunks } from "../providers/transcriber/chunkPlan.js";
@@ -18,19 +19,21 @@ import type { ChunkedTranscriber, QueuedTranscriber, TranscriberFactory } from "
 import { downloadWavSamples, loadJobJson, readUrlFor, saveJobJson } from "../store/objects.js";
 import { chunkWordsObjectName } from "../store/objectNames.js";
 import { publishJobMessage } from "../store/publish.js";
-import { transcriptionCompletion } from "./transcriptionResult.js";
+import { retryDelayMs, transcriptionCompletion } from "./transcriptionResult.js";
 
 const STAGE = "transcribe" as const;
 
 export interface TranscribeDeps extends StageDeps {
   transcriber: TranscriberFactory;
+  /** The secret webhook tokens are derived from (the FAL key). */
+  webhookTokenSecret: string;
 }
 
 export async function transcribe(message: JobMessage, deps: TranscribeDeps): Promise<void> {
   const job: JobRef = message;
   await runStage(
     { job, stage: STAGE, idempotencyKey: `event:${deps.eventId}`, deps },
-    async ({ memory, pp, idempotencyKey, log }) => {
+    async ({ memory, pp, idempotencyKey, log, attempt }) => {
       const transcriber = await deps.transcriber(pp.stages.transcribe?.provider);
       if (!transcriber) {
         throw permanent(
@@ -40,11 +43,22 @@ export async function transcribe(message: JobMessage, deps: TranscribeDeps): Pro
         );
       }
       return transcriber.kind === "fal"
-        ? submit(transcriber, job, pp, memory.language as string | null, idempotencyKey, deps, log)
+        ? submit(transcriber, job, pp, memory.language as string | null, idempotencyKey, deps, log, attempt)
         : transcribeLocally(transcriber, job, pp, idempotencyKey, deps, log);
     },
   );
 }
+
+/**
+ * The webhook token for a job: derived (HMAC) from a server secret and the job id rather than random, so a re-drive
+ * after a crash between submitting and storing the request id puts the same token in the URL, and the first request's
+ * webhook is still accepted (and adopted) instead of the job paying FAL twice. Only its SHA-256 is stored.
+ */
+export const webhookToken = (secret: string, jobId: string) =>
+  createHmac("sha256", secret || "unset")
+    .update(`fal-webhook:${jobId}`)
+    .digest("hex")
+    .slice(0, 48);
 
 async function submit(
   fal: QueuedTranscriber,
@@ -54,20 +68,58 @@ async function submit(
   key: string,
   deps: TranscribeDeps,
   ctx: logs.LogContext,
+  attempt: number,
 ): Promise<StageResult> {
   const { config } = deps;
-  const token = randomBytes(24).toString("hex");
+  const now = deps.now();
+  const previous = pp.stages.transcribe;
+  const startedAt = Date.parse(previous?.submit_started_at ?? "");
+  if (
+    !previous?.provider_request_id &&
+    Number.isFinite(startedAt) &&
+    now.getTime() - startedAt < config.falWebhookGraceMs
+  ) {
+    // An earlier delivery submitted and died before storing the request id: its webhook (same token) will be adopted.
+    // Only if none comes within the grace period is the audio submitted again.
+    const lease = new Date(startedAt + config.falWebhookGraceMs).toISOString();
+    await updateStage(job, STAGE, key, { lease_expires_at: lease });
+    logs.stageSkipped(ctx, "submission_in_flight");
+    return { kind: "parked" };
+  }
+  const token = webhookToken(deps.webhookTokenSecret, job.jobId);
   // The token's hash must be on the job before FAL can possibly call back.
-  if (!(await updateStage(job, STAGE, key, { provider: "fal", webhook_token_sha256: sha256Hex(token) }))) {
+  const marked = await updateStage(job, STAGE, key, {
+    provider: "fal",
+    webhook_token_sha256: sha256Hex(token),
+    submit_started_at: now.toISOString(),
+  });
+  if (!marked) {
     logs.stageSkipped(ctx, "lost_lease");
     return { kind: "parked" };
   }
   const webhookQuery = new URLSearchParams({ uid: job.uid, memoryId: job.memoryId, jobId: job.jobId, token });
   const webhookUrl = `${config.falWebhookUrl}?${webhookQuery}`;
   const audioUrl = await readUrlFor(config.postprocessingBucket, pp.audio.normalized_object!);
-  const requestId = await fal.submit({ audioUrl, webhookUrl, language });
-  const now = deps.now();
-  await updateStage(
+  let requestId: string;
+  try {
+    requestId = await fal.submit({ audioUrl, webhookUrl, language });
+    await crashPoint(config, job, STAGE, "after_submit");
+  } catch (err) {
+    if (!(err instanceof PipelineError && err.retryable)) throw err;
+    // A FAL outage: try again after a backoff (1, 2, 4 … minutes; the re-drive publishes when it is due) rather
+    // than burning the stage's attempts within seconds.
+    await updateStage(job, STAGE, key, {
+      state: "pending",
+      lease_expires_at: null,
+      submit_started_at: null,
+      retry_at: new Date(now.getTime() + retryDelayMs(attempt)).toISOString(),
+      last_error: `${err.code}: ${err.message}`,
+    });
+    logs.stageRetrying(ctx, 0, err);
+    return { kind: "parked" };
+  }
+  const submittedAt = deps.now();
+  const stored = await updateStage(
     job,
     STAGE,
     key,
@@ -75,13 +127,15 @@ async function submit(
       state: "waiting",
       provider_request_id: requestId,
       idempotency_key: `fal:${requestId}`,
-      submitted_at: now.toISOString(),
-      lease_expires_at: new Date(now.getTime() + config.falWebhookGraceMs).toISOString(),
+      submitted_at: submittedAt.toISOString(),
+      lease_expires_at: new Date(submittedAt.getTime() + config.falWebhookGraceMs).toISOString(),
       retry_at: null,
     },
     { "postprocessing.phase": "awaiting_transcription_result" },
   );
-  logs.falSubmitted(ctx, requestId);
+  // Not stored: the webhook was faster and adopted this request (or the job ended). Either way nothing to redo.
+  if (stored) logs.falSubmitted(ctx, requestId);
+  else logs.stageSkipped(ctx, "submission_adopted_by_webhook");
   return { kind: "parked" };
 }
 

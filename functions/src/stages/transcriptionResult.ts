@@ -12,7 +12,7 @@ import type { Transcript } from "../model/transcript.js";
 import { callFields } from "../pipeline/ledger.js";
 import { finishStage, type StageResult } from "../pipeline/runStage.js";
 import { endJob, updateStage } from "../pipeline/stageState.js";
-import { isRetryableStatus } from "../providers/httpFailure.js";
+import { isRetryableStatus, redactSecrets } from "../providers/httpFailure.js";
 import { webhookErrorStatus } from "../providers/transcriber/fal.js";
 import type { QueuedTranscriber } from "../providers/transcriber/types.js";
 import { db } from "../store/firebase.js";
@@ -47,7 +47,7 @@ export async function transcriptionCompletion(
 
 export type QueuedOutcome = { ok: true; output: unknown } | { ok: false; error: string; detail?: unknown };
 export type AppliedOutcome =
-  "completed" | "duplicate" | "unknown_job" | "unknown_request" | "not_ready" | "failed" | "retry_scheduled";
+  "completed" | "duplicate" | "unknown_job" | "unknown_request" | "failed" | "retry_scheduled";
 
 /** Backoff before resubmitting after a provider-side failure: 1, 2, 4 … minutes, at most 30. */
 export const retryDelayMs = (attempts: number) => Math.min(30, 2 ** Math.max(0, attempts - 1)) * 60_000;
@@ -56,15 +56,26 @@ export async function applyQueuedOutcome(
   job: JobRef,
   requestId: string,
   outcome: QueuedOutcome,
-  deps: { config: Config; transcriber: QueuedTranscriber; now: () => Date },
+  deps: {
+    config: Config;
+    transcriber: QueuedTranscriber;
+    now: () => Date;
+    /** The caller proved the result is for this job (the webhook's per-job token matched). */
+    tokenVerified?: boolean;
+  },
 ): Promise<AppliedOutcome> {
   const ctx = { ...job, stage: STAGE };
   const snap = await db().doc(memoryPath(job.uid, job.memoryId)).get();
   const pp = readPostprocessing(snap.data());
-  const stage = pp?.stages.transcribe;
+  let stage = pp?.stages.transcribe;
   if (!pp || pp.job_id !== job.jobId) return "unknown_job";
-  // The provider answered before we stored its request id (the submit call is still returning): ask it to retry.
-  if (stage?.provider === "fal" && stage.state === "processing" && !stage.provider_request_id) return "not_ready";
+  // A result for this job before its request id was stored: the submit call is still returning, or its delivery died
+  // before storing it. The token proves it is ours, so the request is adopted; submitting again would pay twice.
+  if (deps.tokenVerified && stage?.provider === "fal" && !stage.provider_request_id && stage.state !== "done") {
+    if (!(await adoptRequest(job, requestId, deps.now()))) return "duplicate";
+    logs.falRequestAdopted(ctx, requestId);
+    stage = { ...stage, state: "waiting", provider_request_id: requestId };
+  }
   if (stage?.provider_request_id !== requestId) {
     logs.falWebhookIgnored(ctx, requestId, "not the request recorded on the job");
     return stage?.state === "done" ? "duplicate" : "unknown_request";
@@ -74,7 +85,7 @@ export async function applyQueuedOutcome(
 
   if (!outcome.ok) {
     const status = webhookErrorStatus(outcome.error);
-    const detail = JSON.stringify(outcome.detail ?? null).slice(0, 500);
+    const detail = redactSecrets(JSON.stringify(outcome.detail ?? null)).slice(0, 500);
     if (status !== null && status >= 400 && !isRetryableStatus(status)) {
       await endJob(job, STAGE, "failed", `fal_rejected: ${outcome.error} ${detail}`, deps.now());
       logs.jobFailed(ctx, `fal_rejected: ${outcome.error}`);
@@ -100,6 +111,7 @@ export async function applyQueuedOutcome(
         retry_at: new Date(deps.now().getTime() + retryDelayMs(stage.attempts)).toISOString(),
         last_error: `${outcome.error} ${detail}`,
         provider_request_id: null,
+        submit_started_at: null,
         idempotency_key: null,
         lease_expires_at: null,
       },
@@ -131,7 +143,12 @@ export async function applyQueuedOutcome(
         ? { "postprocessing.usage.stages.transcribe.queue_ms": now.getTime() - submittedAt }
         : {}),
     };
-    const done = await finishStage(job, STAGE, { ...completion, patch, idempotencyKey: key, now }, ctx, Date.now());
+    const done = await finishStage(
+      job,
+      STAGE,
+      { ...completion, patch, idempotencyKey: key, now },
+      { config: deps.config, log: ctx, startedMs: Date.now() },
+    );
     return done ? "completed" : "duplicate";
   } catch (err) {
     if (err instanceof PipelineError && !err.retryable) {
@@ -141,4 +158,31 @@ export async function applyQueuedOutcome(
     }
     throw err;
   }
+}
+
+/** Records `requestId` as the job's request if it still has none (the token already proved the result is ours). */
+async function adoptRequest(job: JobRef, requestId: string, now: Date): Promise<boolean> {
+  const ref = db().doc(memoryPath(job.uid, job.memoryId));
+  return db().runTransaction(async (tx) => {
+    const pp = readPostprocessing((await tx.get(ref)).data());
+    const stage = pp?.stages.transcribe;
+    if (
+      !pp ||
+      pp.job_id !== job.jobId ||
+      isTerminal(pp) ||
+      !stage ||
+      stage.provider_request_id ||
+      stage.state === "done"
+    ) {
+      return false;
+    }
+    tx.update(ref, {
+      "postprocessing.stages.transcribe.state": "waiting",
+      "postprocessing.stages.transcribe.provider_request_id": requestId,
+      "postprocessing.stages.transcribe.idempotency_key": `fal:${requestId}`,
+      "postprocessing.stages.transcribe.submitted_at": stage.submit_started_at ?? now.toISOString(),
+      "postprocessing.updated_at": now.toISOString(),
+    });
+    return true;
+  });
 }

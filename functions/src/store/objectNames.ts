@@ -17,6 +17,8 @@ export const chunkWordsObjectName = (job: JobRef, index: number) =>
   `${jobPrefix(job)}.chunk-${String(index).padStart(4, "0")}.json`;
 /** The grouped segments between `segment` and `identify`. */
 export const segmentsObjectName = (job: JobRef) => `${jobPrefix(job)}.segments.json`;
+/** What `reprocess` got from its providers, saved before it completes, so a crashed attempt does not pay again. */
+export const reprocessResultObjectName = (job: JobRef) => `${jobPrefix(job)}.reprocess.json`;
 /** An enrollment sample kept in the recordings bucket (only when the user allows audio storage). */
 export const voiceSampleObjectName = (uid: string, owner: string, at: Date, ext: string) =>
   `${uid}/speech_profiles/${owner}/${at.getTime()}.${ext}`;

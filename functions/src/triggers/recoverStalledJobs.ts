@@ -12,8 +12,14 @@ export const recoverStalledJobs = onSchedule(
     ]);
     await job.recoverStalledJobs({
       config,
-      now: new Date(event.scheduleTime),
+      now: scheduledAt(event.scheduleTime),
       transcriber: () => transcribers.createFalTranscriber(config, FAL_KEY.value()),
     });
   },
 );
+
+/** The run's time: the schedule's, or now when it is invoked by hand (an operator, the emulator's HTTP trigger). */
+const scheduledAt = (time: string | undefined) => {
+  const at = Date.parse(time ?? "");
+  return Number.isFinite(at) ? new Date(at) : new Date();
+};

@@ -13,6 +13,7 @@ export const transcribe = onStageMessage(
     await stage.transcribe(message, {
       ...deps,
       transcriber: transcribers.transcriberFactory(deps.config, FAL_KEY.value()),
+      webhookTokenSecret: FAL_KEY.value(),
     });
   },
 );

@@ -63,12 +63,10 @@ describe("POST /v1/memories/{id}/post-processing/upload-session", () => {
   it("fails the job and deletes the object when the PUT body is not audio", async () => {
     const user = await createUser({ storeRecordings: true });
     const memoryId = await createMemory(user.uid);
-    const body = await (await openSession(user.idToken, memoryId, { content_type: "audio/wav" })).json();
-    const put = await fetch(body.upload.url, {
-      method: "PUT",
-      headers: body.upload.headers,
-      body: "definitely not audio ".repeat(500),
-    });
+    const notAudio = "definitely not audio ".repeat(500);
+    const payload = { content_type: "audio/wav", size_bytes: notAudio.length };
+    const body = await (await openSession(user.idToken, memoryId, payload)).json();
+    const put = await fetch(body.upload.url, { method: "PUT", headers: body.upload.headers, body: notAudio });
     expect(put.status).toBe(200);
     const pp = await waitForPreparedOrEnded(user.uid, memoryId);
     expect(pp.status).toBe("failed");
@@ -84,7 +82,8 @@ describe("POST /v1/memories/{id}/post-processing/upload-session", () => {
     const memoryId = await createMemory(user.uid);
     const before = await readMemory(user.uid, memoryId);
     const cases: [unknown, number, string][] = [
-      [{ content_type: "video/x-matroska" }, 415, "unsupported_media_type"],
+      [{ content_type: "video/x-matroska", size_bytes: 1000 }, 415, "unsupported_media_type"],
+      [{ content_type: "audio/wav" }, 400, "invalid_argument"], // the size must be declared
       [{ content_type: "audio/wav", size_bytes: config.maxResumableUploadBytes + 1 }, 413, "payload_too_large"],
       [{ size_bytes: 10 }, 400, "invalid_argument"],
       [{ content_type: "audio/wav", size_bytes: -5 }, 400, "invalid_argument"],

@@ -1,7 +1,7 @@
 /** Generated audio fixtures: PCM WAV built in code, other formats encoded from it with the project's ffmpeg. */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runFfmpeg } from "../../src/audio/normalize.js";
+import { runFfmpeg } from "../../src/audio/ffmpeg.js";
 import { encodeWavSamples } from "../../src/audio/pcm.js";
 import { withTempDir } from "../../src/audio/tempDir.js";
 

@@ -193,3 +193,13 @@ export async function collectMessages(topic: string) {
     },
   };
 }
+
+/** Runs a scheduled function the way Cloud Scheduler would, through the Functions emulator. */
+export async function runScheduled(name: string): Promise<void> {
+  const res = await fetch(`${FUNCTIONS_BASE}/${name}-0`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{}",
+  });
+  if (!res.ok) throw new Error(`${name}: ${res.status} ${await res.text()}`);
+}

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { runFfmpeg } from "../../src/audio/normalize.js";
+import { runFfmpeg } from "../../src/audio/ffmpeg.js";
 import { decodeWavSamples, encodeWavSamples } from "../../src/audio/pcm.js";
 import { withTempDir } from "../../src/audio/tempDir.js";
 

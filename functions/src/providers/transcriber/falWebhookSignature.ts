@@ -46,16 +46,32 @@ export function verifyWebhookSignature(
 export const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
 
 let cache: { url: string; keys: KeyObject[]; fetchedAt: number } | undefined;
+/** A forced re-fetch (after a signature failed) happens at most this often: forgeries must not hammer FAL's JWKS. */
+export const JWKS_REFRESH_MIN_INTERVAL_MS = 60_000;
 
-/** The JWKS's Ed25519 keys, cached; `refresh` forces a re-fetch (after a failure, in case FAL rotated keys). */
-export async function falWebhookKeys(url: string, refresh = false): Promise<KeyObject[]> {
-  if (!refresh && cache && cache.url === url && Date.now() - cache.fetchedAt < JWKS_TTL_MS) return cache.keys;
-  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  if (!res.ok) throw new Error(`JWKS fetch failed: ${res.status}`);
-  const body = (await res.json()) as { keys?: { kty?: string; crv?: string; x?: string }[] };
-  const keys = (body.keys ?? [])
-    .filter((k) => k.kty === "OKP" && k.crv === "Ed25519" && typeof k.x === "string")
-    .map((k) => createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: k.x! }, format: "jwk" }));
-  cache = { url, keys, fetchedAt: Date.now() };
-  return keys;
+/**
+ * The JWKS's Ed25519 keys, cached. `refresh` asks for a re-fetch (after a failure, in case FAL rotated its keys),
+ * granted at most once a minute. A failed fetch keeps the last good keys when there are any.
+ */
+export async function falWebhookKeys(url: string, refresh = false, now = Date.now()): Promise<KeyObject[]> {
+  const cached = cache?.url === url ? cache : undefined;
+  const fresh = cached && now - cached.fetchedAt < JWKS_TTL_MS;
+  const refreshAllowed = !cached || now - cached.fetchedAt >= JWKS_REFRESH_MIN_INTERVAL_MS;
+  if (cached && fresh && !(refresh && refreshAllowed)) return cached.keys;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) throw new Error(`JWKS fetch failed: ${res.status}`);
+    const body = (await res.json()) as { keys?: { kty?: string; crv?: string; x?: string }[] };
+    const keys = (body.keys ?? [])
+      .filter((k) => k.kty === "OKP" && k.crv === "Ed25519" && typeof k.x === "string")
+      .map((k) => createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: k.x! }, format: "jwk" }));
+    cache = { url, keys, fetchedAt: now };
+    return keys;
+  } catch (err) {
+    if (cached) return cached.keys;
+    throw err;
+  }
 }
+
+/** Forgets the cached keys (tests). */
+export const resetJwksCache = () => (cache = undefined);

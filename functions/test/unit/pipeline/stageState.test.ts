@@ -12,8 +12,9 @@ describe("decideClaim", () => {
   const decide = (m: Record<string, unknown> | undefined, jobId = "job") =>
     decideClaim(m, jobId, "prepare_audio", now, 3);
 
-  it("claims a pending or missing stage, counting attempts", () => {
-    expect(decide(memory(undefined))).toEqual({ kind: "claim", attempt: 1 });
+  it("claims a pending stage, counting attempts, and skips one not queued yet (an overtaking message)", () => {
+    expect(decide(memory(undefined))).toEqual({ kind: "skip", reason: "stage_not_queued" });
+    expect(decide(memory({ state: "pending", attempts: 0 }))).toEqual({ kind: "claim", attempt: 1 });
     expect(decide(memory({ state: "pending", attempts: 2 }))).toEqual({ kind: "claim", attempt: 3 });
   });
   it("skips gone memories, superseded and terminal jobs, done and failed stages, and live leases", () => {
@@ -44,5 +45,19 @@ describe("decideClaim", () => {
       decide(memory({ state: "done", attempts: 1, next_published: false, lease_expires_at: minutesAgo(2) })),
     ).toEqual({ kind: "republish" });
     expect(decide(memory({ state: "pending", attempts: 3 }))).toEqual({ kind: "exhausted", attempts: 3 });
+  });
+
+  it("cancels at the next stage boundary when the memory was deleted or discarded meanwhile", () => {
+    const pending = { state: "pending", attempts: 0 };
+    expect(decide({ ...memory(pending), deleted: true })).toEqual({
+      kind: "cancel",
+      reason: expect.stringMatching(/^memory_deleted/),
+    });
+    expect(decide({ ...memory(pending), discarded: true })).toEqual({
+      kind: "cancel",
+      reason: expect.stringMatching(/^memory_discarded/),
+    });
+    // A job already over stays over.
+    expect(decide({ ...memory(pending, "failed"), deleted: true })).toEqual({ kind: "skip", reason: "job_failed" });
   });
 });

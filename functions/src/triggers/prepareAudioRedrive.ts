@@ -1,0 +1,23 @@
+import { onMessagePublished } from "firebase-functions/v2/pubsub";
+import { loadConfig, MESSAGE_MAX_AGE_MS, REGION } from "../config.js";
+import { redriveTopicOf } from "../pipeline/definition.js";
+
+/** Stage `prepare_audio` again, for jobs the re-drive found stalled (a storage event cannot be replayed). */
+export const prepareAudioRedrive = onMessagePublished(
+  { topic: redriveTopicOf("prepare_audio"), region: REGION, memory: "2GiB", cpu: 1, timeoutSeconds: 540, retry: true },
+  async (event) => {
+    const [{ jobMessageSchema }, stage] = await Promise.all([
+      import("../model/job.js"),
+      import("../stages/prepareAudio.js"),
+    ]);
+    const message = jobMessageSchema.safeParse(event.data.message.json);
+    if (!message.success) return;
+    await stage.redrivePrepareAudio(message.data, {
+      config: loadConfig(),
+      now: () => new Date(),
+      eventId: event.id,
+      eventTime: new Date(event.time),
+      maxEventAgeMs: MESSAGE_MAX_AGE_MS,
+    });
+  },
+);

@@ -1,0 +1,255 @@
+/**
+ * The FAL path end to end through the emulated functions: an upload goes through `prepareAudio`, the `transcribe`
+ * trigger submits with the real @fal-ai/client to a local stand-in of FAL's queue, which calls the emulated
+ * `falWebhook` with FAL's payload and Ed25519 signature; the job then runs to completion (OpenAI stand-in too).
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createFalTranscriber } from "../../src/providers/transcriber/create.js";
+import { recoverStalledJobs } from "../../src/scheduled/recoverStalledJobs.js";
+import { loadJobJson } from "../../src/store/objects.js";
+import type { Transcript } from "../../src/model/transcript.js";
+import { config, createMemory, createUser, postAudio, readMemory, waitFor } from "../support/emulators.js";
+import { FakeFal, whisperOutputFor } from "../support/fakeFal.js";
+import { FakeOpenAI } from "../support/fakeOpenAI.js";
+
+const JFK = fileURLToPath(new URL("../fixtures/jfk.wav", import.meta.url));
+const FAL_KEY = "placeholder-not-a-real-key"; // functions/.secret.local
+const falTranscriber = () => createFalTranscriber(config, FAL_KEY);
+const fal = new FakeFal();
+const openai = new FakeOpenAI();
+const script = [
+  { speaker: "SPEAKER_00", start: 0.5, words: ["so", "what", "did", "you", "think", "of", "the", "talk"] },
+  { speaker: "SPEAKER_01", start: 4.2, words: ["honestly", "it", "was", "better", "than", "I", "expected"] },
+];
+beforeAll(async () => {
+  await Promise.all([fal.start(), openai.start()]);
+  fal.output = () => whisperOutputFor(script);
+});
+afterAll(() => Promise.all([fal.stop(), openai.stop()]));
+beforeEach(() => {
+  fal.reset();
+  openai.reset();
+});
+
+/** Uploads the JFK clip for a new memory (with crash points armed, if any); returns the job. */
+async function upload(testFaults?: Record<string, number>) {
+  const user = await createUser();
+  const memoryId = await createMemory(user.uid, testFaults ? { test_faults: testFaults } : {});
+  const res = await postAudio({ memoryId, token: user.idToken, file: await readFile(JFK) });
+  expect(res.status).toBe(200);
+  return { uid: user.uid, memoryId, jobId: (await res.json()).postprocessing.job_id as string };
+}
+
+const pp = async (job: { uid: string; memoryId: string }) => (await readMemory(job.uid, job.memoryId))!.postprocessing;
+const until = (job: { uid: string; memoryId: string }, what: string, test: (p: any) => boolean, timeoutMs = 45_000) =>
+  waitFor(
+    async () => {
+      const p = await pp(job);
+      return p && test(p) ? p : null;
+    },
+    { what, timeoutMs },
+  );
+const ended = (job: { uid: string; memoryId: string }) =>
+  until(job, "the job to end", (p) => ["completed", "failed", "canceled"].includes(p.status));
+
+describe("FAL transcription through the emulated triggers", () => {
+  it("submits once with a webhook, completes from the signed webhook, and records the paid call", async () => {
+    const job = await upload();
+    const done = await ended(job);
+    expect(done.status).toBe("completed");
+    expect(fal.requests).toHaveLength(1);
+    const [request] = fal.requests;
+    expect(request.endpoint).toBe("fal-ai/whisper");
+    expect(request.authorization).toBe(`Key ${FAL_KEY}`);
+    expect(request.input).toMatchObject({ task: "transcribe", diarize: true, chunk_level: "word", language: "en" });
+    expect(String(request.input.audio_url)).toContain(
+      encodeURIComponent(`${job.uid}/${job.memoryId}/${job.jobId}.16k.wav`),
+    );
+    expect(request.webhookUrl).toMatch(/\/falWebhook\?uid=.*&token=[0-9a-f]{48}$/);
+    expect(request.webhookResponses).toEqual([{ status: 200, body: { ok: true, outcome: "completed" } }]);
+
+    expect(done.stages.transcribe).toMatchObject({ provider: "fal", provider_request_id: request.id, attempts: 1 });
+    expect(done.transcript).toMatchObject({
+      word_count: 15,
+      speaker_count: 2,
+      language: "en",
+      model: "fal-ai/whisper",
+    });
+    const words = await loadJobJson<Transcript>(config.postprocessingBucket, done.transcript.words_object);
+    expect(words.words[0]).toEqual({ text: "so", start: 0.5, end: 0.85, speaker: "SPEAKER_00" });
+    const memory = (await readMemory(job.uid, job.memoryId))!;
+    expect(memory.transcript_segments.map((s: { text: string }) => s.text)).toEqual([
+      "so what did you think of the talk",
+      "honestly it was better than I expected",
+    ]);
+    const falCall = Object.values(done.usage.calls).find((c: any) => c.provider === "fal") as any;
+    expect(falCall).toMatchObject({ kind: "transcription", request_id: request.id, stage: "transcribe" });
+    expect(falCall.audio_seconds).toBeCloseTo(11, 0);
+    expect(falCall.estimated_cost_usd).toBeCloseTo(falCall.audio_seconds * config.prices.fal_audio_second, 8);
+    expect(done.usage.stages.transcribe.queue_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it("answers a duplicated webhook idempotently", async () => {
+    fal.webhookMode = "send-twice";
+    const job = await upload();
+    expect((await ended(job)).status).toBe("completed");
+    await waitFor(async () => fal.requests[0].webhookResponses.length === 2, { what: "second webhook" });
+    expect(fal.requests[0].webhookResponses.map((r) => r.body)).toEqual([
+      { ok: true, outcome: "completed" },
+      { ok: true, outcome: "duplicate" },
+    ]);
+    expect(openai.chats()).toHaveLength(1);
+  });
+
+  it("fetches the result from FAL when the webhook carries no payload", async () => {
+    fal.webhookMode = "send-without-payload";
+    const job = await upload();
+    const done = await ended(job);
+    expect(done.status).toBe("completed");
+    expect(done.transcript.word_count).toBe(15);
+  });
+
+  it("refuses unsigned, forged, tampered, stale, wrong-token and foreign webhooks; nothing changes", async () => {
+    fal.webhookMode = "none";
+    const job = await upload();
+    const before = await until(job, "waiting on FAL", (p) => p.stages.transcribe?.state === "waiting");
+    const request = fal.requests[0];
+    const body = JSON.stringify({
+      request_id: request.id,
+      gateway_request_id: request.id,
+      status: "OK",
+      payload: whisperOutputFor(script),
+      error: null,
+    });
+    const post = (headers: Record<string, string>, raw = body, url = request.webhookUrl!) =>
+      fetch(url, { method: "POST", headers, body: raw }).then((r) => r.status);
+    expect(await post({ "content-type": "application/json" })).toBe(401);
+    expect(await post(fal.signatureHeaders(request.id, body, generateKeyPairSync("ed25519").privateKey))).toBe(401);
+    expect(await post(fal.signatureHeaders(request.id, body), body.replace("honestly", "secretly"))).toBe(401);
+    const stale = Math.floor(Date.now() / 1000) - 3600;
+    expect(await post(fal.signatureHeaders(request.id, body, undefined, stale))).toBe(401);
+    const wrongToken = request.webhookUrl!.replace(/token=[0-9a-f]+/, `token=${"0".repeat(48)}`);
+    expect(await post(fal.signatureHeaders(request.id, body), body, wrongToken)).toBe(403);
+    const stranger = "some-other-request";
+    const strangerBody = body.replaceAll(request.id, stranger);
+    const res = await fetch(request.webhookUrl!, {
+      method: "POST",
+      headers: fal.signatureHeaders(stranger, strangerBody),
+      body: strangerBody,
+    });
+    expect([res.status, (await res.json()).outcome]).toEqual([200, "unknown_request"]);
+    expect(await pp(job)).toEqual(before);
+  });
+
+  it("fails the job with FAL's reason on a 422 at submit, keeping the transcript, without retrying", async () => {
+    fal.submitFailures = [
+      {
+        status: 422,
+        body: { detail: [{ loc: ["body", "audio_url"], msg: "File could not be downloaded", type: "value_error" }] },
+      },
+    ];
+    const job = await upload();
+    const segmentsBefore = (await readMemory(job.uid, job.memoryId))!.transcript_segments;
+    const failed = await ended(job);
+    expect(failed.status).toBe("failed");
+    expect(failed.fail_reason).toMatch(/^fal_rejected: FAL submit returned 422: .*File could not be downloaded/);
+    expect(failed.stages.transcribe.state).toBe("failed");
+    expect((await readMemory(job.uid, job.memoryId))!.transcript_segments).toEqual(segmentsBefore);
+    expect(fal.requests).toHaveLength(0);
+  });
+
+  it("backs off after a FAL 500 at submit and submits once more when the re-drive finds it due", async () => {
+    fal.submitFailures = [{ status: 500, body: { detail: "Internal Server Error" } }];
+    const job = await upload();
+    const backingOff = await until(job, "backoff", (p) => !!p.stages.transcribe?.retry_at);
+    expect(backingOff.stages.transcribe).toMatchObject({ state: "pending" });
+    expect(backingOff.stages.transcribe.last_error).toMatch(/fal_unavailable: FAL submit returned 500/);
+    const retryAt = Date.parse(backingOff.stages.transcribe.retry_at);
+    expect(retryAt - Date.now()).toBeGreaterThan(30_000); // a real backoff, not an immediate redelivery
+    const report = await recoverStalledJobs({ config, transcriber: falTranscriber, now: new Date(retryAt + 1000) });
+    expect(report.redriven).toContainEqual({ memoryId: job.memoryId, stage: "transcribe" });
+    const done = await ended(job);
+    expect(done.status).toBe("completed");
+    expect(fal.requests).toHaveLength(1);
+    expect(done.stages.transcribe).toMatchObject({ attempts: 2, provider_request_id: fal.requests[0].id });
+  });
+
+  it("fails the job when FAL reports a 422 in the webhook", async () => {
+    fal.webhookMode = { error: "Invalid status code: 422", detail: { detail: [{ msg: "Unsupported audio" }] } };
+    const job = await upload();
+    const failed = await ended(job);
+    expect(failed.fail_reason).toMatch(/^fal_rejected: Invalid status code: 422 .*Unsupported audio/);
+  });
+
+  it("reschedules after a FAL 500 in the webhook; the re-drive resubmits", async () => {
+    fal.webhookMode = { error: "Invalid status code: 500", detail: { detail: "GPU worker crashed" } };
+    const job = await upload();
+    const pending = await until(job, "retry scheduled", (p) => !!p.stages.transcribe?.retry_at);
+    expect(fal.requests[0].webhookResponses[0]).toEqual({
+      status: 200,
+      body: { ok: true, outcome: "retry_scheduled" },
+    });
+    expect(pending.stages.transcribe).toMatchObject({ provider: "fal", provider_request_id: null, state: "pending" });
+    expect(pending.stages.transcribe.last_error).toMatch(/500.*GPU worker crashed/);
+    const retryAt = Date.parse(pending.stages.transcribe.retry_at);
+    fal.webhookMode = "send";
+    const early = await recoverStalledJobs({ config, transcriber: falTranscriber, now: new Date() });
+    expect(early.redriven.filter((r) => r.memoryId === job.memoryId)).toEqual([]); // still backing off
+    const report = await recoverStalledJobs({ config, transcriber: falTranscriber, now: new Date(retryAt + 1000) });
+    expect(report.redriven.filter((r) => r.memoryId === job.memoryId)).toEqual([
+      { memoryId: job.memoryId, stage: "transcribe" },
+    ]);
+    const done = await ended(job);
+    expect(done.status).toBe("completed");
+    expect(fal.requests).toHaveLength(2);
+    expect(done.stages.transcribe).toMatchObject({ attempts: 2, provider_request_id: fal.requests[1].id });
+  });
+
+  it("recovers a job whose webhook never comes by polling FAL", async () => {
+    fal.webhookMode = "none";
+    const job = await upload();
+    await until(job, "waiting on FAL", (p) => p.stages.transcribe?.state === "waiting");
+    const request = fal.requests[0];
+    await waitFor(async () => request.status === "COMPLETED");
+    const early = await recoverStalledJobs({ config, transcriber: falTranscriber, now: new Date() });
+    expect(early.polled.filter((p) => p.memoryId === job.memoryId)).toEqual([]); // within the grace period
+    const later = new Date(Date.now() + config.falWebhookGraceMs + 60_000);
+    const report = await recoverStalledJobs({ config, transcriber: falTranscriber, now: later });
+    expect(report.polled.filter((p) => p.memoryId === job.memoryId)).toEqual([
+      { memoryId: job.memoryId, status: "COMPLETED", applied: "completed" },
+    ]);
+    expect((await ended(job)).status).toBe("completed");
+  });
+
+  it("adopts the webhook of a submit whose request id was never stored, and pays FAL once", async () => {
+    fal.webhookMode = "none";
+    // The job's transcribe delivery dies right after FAL accepted the submit, before the request id is stored.
+    const job = await upload({ "transcribe:after_submit": 1 });
+    await until(job, "the submit", () => fal.requests.length === 1, 30_000);
+    await waitFor(async () => (await readMemory(job.uid, job.memoryId))!.test_faults["transcribe:after_submit"] === 0);
+    const orphan = await pp(job);
+    expect(orphan.stages.transcribe.state).toBe("processing");
+    expect(orphan.stages.transcribe.provider_request_id ?? null).toBeNull();
+    // A re-drive now does not submit again: the submission may still answer.
+    await new Promise((r) => setTimeout(r, config.stageLeaseMs + 500));
+    await recoverStalledJobs({ config, transcriber: falTranscriber, now: new Date() });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(fal.requests).toHaveLength(1);
+    // FAL's webhook for that submission arrives (signed, with the job's token): adopted, the job completes.
+    const answer = await fal.deliverWebhook(fal.requests[0], {
+      request_id: fal.requests[0].id,
+      gateway_request_id: fal.requests[0].id,
+      status: "OK",
+      payload: whisperOutputFor(script),
+      error: null,
+    });
+    expect(answer).toEqual({ status: 200, body: { ok: true, outcome: "completed" } });
+    const done = await ended(job);
+    expect(done.status).toBe("completed");
+    expect(done.stages.transcribe.provider_request_id).toBe(fal.requests[0].id);
+    expect(fal.requests).toHaveLength(1);
+  });
+});

@@ -1,0 +1,249 @@
+/**
+ * The fault suite, through the emulated functions with the real provider adapters against local stand-ins:
+ * crashes at every step boundary repaired by the scheduled re-drive, duplicated and out-of-order deliveries, and
+ * providers that fail. Throughout: one paid call per provider per job, and a failure never touches the transcript.
+ */
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import functionsTest from "firebase-functions-test";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { prepareAudio as prepareAudioTrigger } from "../../src/index.js";
+import { STAGE_NAMES } from "../../src/model/job.js";
+import { topicOf } from "../../src/pipeline/definition.js";
+import { bucket, db } from "../../src/store/firebase.js";
+import { memoryPath } from "../../src/store/paths.js";
+import { publishJobMessage } from "../../src/store/publish.js";
+import {
+  config,
+  createMemory,
+  createUser,
+  postAudio,
+  readMemory,
+  runScheduled,
+  waitFor,
+} from "../support/emulators.js";
+import { FakeFal, whisperOutputFor } from "../support/fakeFal.js";
+import { apiError, FakeOpenAI } from "../support/fakeOpenAI.js";
+
+const JFK = fileURLToPath(new URL("../fixtures/jfk.wav", import.meta.url));
+const fal = new FakeFal();
+const openai = new FakeOpenAI();
+const script = [
+  { speaker: "SPEAKER_00", start: 0.5, words: ["so", "what", "did", "you", "think", "of", "the", "talk"] },
+  { speaker: "SPEAKER_01", start: 4.2, words: ["honestly", "it", "was", "better", "than", "I", "expected"] },
+];
+beforeAll(async () => {
+  await Promise.all([fal.start(), openai.start()]);
+  fal.output = () => whisperOutputFor(script);
+});
+afterAll(() => Promise.all([fal.stop(), openai.stop()]));
+beforeEach(() => {
+  fal.reset();
+  openai.reset();
+});
+
+type Job = { uid: string; memoryId: string; jobId: string };
+
+async function upload(fields: Record<string, unknown> = {}): Promise<Job> {
+  const user = await createUser();
+  const memoryId = await createMemory(user.uid, fields);
+  const res = await postAudio({ memoryId, token: user.idToken, file: await readFile(JFK) });
+  expect(res.status).toBe(200);
+  return { uid: user.uid, memoryId, jobId: (await res.json()).postprocessing.job_id as string };
+}
+
+const pp = async (job: Job) => (await readMemory(job.uid, job.memoryId))!.postprocessing;
+const isOver = (p: { status: string }) => ["completed", "failed", "canceled"].includes(p.status);
+const falRequestsOf = (job: Job) => fal.requests.filter((r) => r.webhookUrl?.includes(`jobId=${job.jobId}`));
+
+describe("crashes at every step boundary", () => {
+  it("the scheduled re-drive finishes every crashed job, paying each provider once", { timeout: 300_000 }, async () => {
+    const armed: Record<string, number>[] = [
+      { "prepare_audio:after_claim": 1, "reprocess:after_work": 1 },
+      { "transcribe:after_claim": 1, "segment:after_done": 1 },
+      { "transcribe:after_done": 1, "identify:after_publish": 1 },
+      { "prepare_audio:after_done": 1, "reprocess:after_claim": 1 },
+      { "segment:after_claim": 1, "transcribe:after_publish": 1 },
+      { "identify:after_work": 1, "reprocess:after_done": 1 },
+      { "identify:after_claim": 1, "prepare_audio:after_publish": 1, "reprocess:after_publish": 1 },
+    ];
+    const started = Date.now();
+    const jobs = await Promise.all(armed.map((faults) => upload({ test_faults: faults })));
+    const completedAt = new Map<string, number>();
+    const deadline = started + 240_000;
+    while (completedAt.size < jobs.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, config.stageLeaseMs / 2));
+      await runScheduled("recoverStalledJobs");
+      for (const job of jobs) {
+        if (!completedAt.has(job.jobId) && isOver(await pp(job))) completedAt.set(job.jobId, Date.now());
+      }
+    }
+    for (const [i, job] of jobs.entries()) {
+      const memory = (await readMemory(job.uid, job.memoryId))!;
+      expect(memory.postprocessing.status, JSON.stringify(armed[i])).toBe("completed");
+      // Every armed crash happened.
+      expect(Object.values(memory.test_faults)).toEqual(Object.values(armed[i]).map(() => 0));
+      expect(falRequestsOf(job)).toHaveLength(1);
+      expect(memory.transcript_version).toBe(2);
+      // Each crash costs at most about two lease periods (one to expire, one for the next re-drive run).
+      const crashes = Object.keys(armed[i]).length;
+      const elapsed = completedAt.get(job.jobId)! - started;
+      expect(elapsed).toBeLessThan(60_000 + crashes * 2 * config.stageLeaseMs + 30_000);
+    }
+    expect(openai.chats()).toHaveLength(jobs.length);
+    expect(openai.embeddings()).toHaveLength(jobs.length);
+  });
+});
+
+describe("duplicated and out-of-order deliveries", () => {
+  it("ten deliveries of every message and of the storage event do each stage once", { timeout: 120_000 }, async () => {
+    const job = await upload();
+    const shuffled = <T>(xs: T[]) =>
+      xs
+        .map((x) => [Math.random(), x] as const)
+        .sort((a, b) => a[0] - b[0])
+        .map(([, x]) => x);
+    const topics = STAGE_NAMES.flatMap((s) => topicOf(s) ?? []);
+    // Messages for every stage, arriving before their stages are even queued, in random order.
+    await Promise.all(
+      shuffled(topics.flatMap((t) => Array.from({ length: 10 }, () => t))).map((t) => publishJobMessage(t, job)),
+    );
+    // The storage event, redelivered ten times through the deployed trigger.
+    const object = `${job.uid}/${job.memoryId}/${job.jobId}.wav`;
+    const [meta] = await bucket(config.postprocessingBucket).file(object).getMetadata();
+    const fft = functionsTest({ projectId: process.env.GCLOUD_PROJECT });
+    const event = {
+      data: {
+        bucket: config.postprocessingBucket,
+        name: object,
+        generation: meta.generation,
+        size: meta.size,
+        metadata: meta.metadata,
+      },
+    };
+    await Promise.all(Array.from({ length: 10 }, () => fft.wrap(prepareAudioTrigger)(event as never)));
+    fft.cleanup();
+    const done = await waitFor(
+      async () => {
+        const p = await pp(job);
+        return isOver(p) ? p : null;
+      },
+      { what: "the job to end", timeoutMs: 90_000 },
+    );
+    // And ten more of everything after it completed.
+    await Promise.all(
+      shuffled(topics.flatMap((t) => Array.from({ length: 10 }, () => t))).map((t) => publishJobMessage(t, job)),
+    );
+    await new Promise((r) => setTimeout(r, 4000));
+
+    expect(done.status).toBe("completed");
+    for (const stage of ["prepare_audio", "transcribe", "segment", "identify", "reprocess"]) {
+      expect(done.stages[stage], stage).toMatchObject({ state: "done", attempts: 1 });
+    }
+    expect(falRequestsOf(job)).toHaveLength(1);
+    expect(openai.chats()).toHaveLength(1);
+    expect(openai.embeddings()).toHaveLength(1);
+    const versions = await db()
+      .collection(`${memoryPath(job.uid, job.memoryId)}/transcripts`)
+      .get();
+    expect(versions.size).toBe(2);
+    expect((await pp(job)).completed_at).toBe(done.completed_at);
+  });
+});
+
+describe("providers that fail", () => {
+  it("FAL answering garbage fails the job with a clear reason and the old transcript intact", async () => {
+    fal.output = () => ({ garbage: true });
+    try {
+      const job = await upload();
+      const before = (await readMemory(job.uid, job.memoryId))!.transcript_segments;
+      const failed = await waitFor(
+        async () => {
+          const p = await pp(job);
+          return isOver(p) ? p : null;
+        },
+        { what: "the job to end", timeoutMs: 45_000 },
+      );
+      expect(failed.status).toBe("failed");
+      expect(failed.fail_reason).toMatch(/^fal_bad_output: FAL returned no word chunks/);
+      expect((await readMemory(job.uid, job.memoryId))!.transcript_segments).toEqual(before);
+    } finally {
+      fal.output = () => whisperOutputFor(script);
+    }
+  });
+
+  it(
+    "FAL answering 429 at every submit backs off between attempts, then fails with the reason",
+    { timeout: 120_000 },
+    async () => {
+      fal.submitFailures = Array.from({ length: 20 }, () => ({ status: 429, body: { detail: "Rate limit exceeded" } }));
+      const job = await upload();
+      const before = (await readMemory(job.uid, job.memoryId))!.transcript_segments;
+      const retryAts: number[] = [];
+      let p = await waitFor(
+        async () => {
+          const q = await pp(job);
+          return q.stages.transcribe?.retry_at ? q : null;
+        },
+        { what: "the first backoff" },
+      );
+      while (!isOver(p)) {
+        const retryAt = Date.parse(p.stages.transcribe.retry_at);
+        retryAts.push(retryAt - Date.parse(p.updated_at));
+        // Time travel to the end of the backoff: the re-drive resubmits.
+        const { recoverStalledJobs } = await import("../../src/scheduled/recoverStalledJobs.js");
+        const { createFalTranscriber } = await import("../../src/providers/transcriber/create.js");
+        await recoverStalledJobs({
+          config,
+          now: new Date(retryAt + 1000),
+          transcriber: () => createFalTranscriber(config, "k"),
+        });
+        p = await waitFor(
+          async () => {
+            const q = await pp(job);
+            return isOver(q) || (q.stages.transcribe?.retry_at && Date.parse(q.stages.transcribe.retry_at) !== retryAt)
+              ? q
+              : null;
+          },
+          { what: "the next attempt" },
+        );
+      }
+      expect(p.status).toBe("failed");
+      expect(p.fail_reason).toMatch(/transcribe failed after 5 attempts: fal_unavailable: FAL submit returned 429/);
+      // Backoff doubles: 1, 2, 4, 8, 16 minutes.
+      expect(retryAts.map((ms) => Math.round(ms / 60_000))).toEqual([1, 2, 4, 8, 16]);
+      expect((await readMemory(job.uid, job.memoryId))!.transcript_segments).toEqual(before);
+    },
+  );
+
+  it(
+    "OpenAI failing on every attempt (500s, then timeouts) still completes the job, with warnings",
+    { timeout: 120_000 },
+    async () => {
+      openai.chatReplies = Array.from({ length: 40 }, () => apiError(500, "The server had an error"));
+      openai.embeddingFailures = Array.from({ length: 40 }, () => ({
+        status: 503,
+        error: { message: "Overloaded", type: "server_error" },
+      }));
+      const job = await upload();
+      const deadline = Date.now() + 100_000;
+      let p = await pp(job);
+      while (!isOver(p) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, config.stageLeaseMs / 2));
+        await runScheduled("recoverStalledJobs");
+        p = await pp(job);
+      }
+      expect(p.status).toBe("completed");
+      expect(p.stages.reprocess.attempts).toBe(config.stageMaxAttempts);
+      expect(p.warnings).toEqual([
+        expect.stringMatching(/extraction failed.*openai_unavailable: OpenAI chat returned 500/),
+        expect.stringMatching(/embedding failed.*openai_unavailable: OpenAI embeddings returned 503/),
+      ]);
+      const memory = (await readMemory(job.uid, job.memoryId))!;
+      expect(memory.transcript_segments.map((s: { text: string }) => s.text)).toContain(
+        "so what did you think of the talk",
+      );
+      expect(memory.structured.title).toBe("Streaming memory");
+    },
+  );
+});
