@@ -8,7 +8,8 @@ import { admin, DEMO_MEMORY_ID, DEMO_USER, FUNCTIONS_BASE, SAMPLE_RECORDING, sig
 const TIMEOUT_MS = 180_000;
 const { db } = admin();
 const say = (...args) => console.log("\x1b[36m[demo]\x1b[0m", ...args);
-const emotional = process.argv.includes("--emotional-feedback");
+// The demo asks for emotional feedback unless told not to (`node scripts/demo.mjs --no-emotional-feedback`).
+const emotional = !process.argv.includes("--no-emotional-feedback");
 
 const token = await signIn(DEMO_USER.email, DEMO_USER.password);
 say(`signed in as ${DEMO_USER.email}`);
@@ -18,6 +19,13 @@ const before = (await memoryRef.get()).data();
 say(`memory "${before.structured.title}": ${before.transcript_segments.length} streaming segments, postprocessing ${before.postprocessing?.status ?? "not_started"}`);
 
 const audio = await readFile(SAMPLE_RECORDING);
+// Enroll the user's voice first, as the app's speech-profile screen does (here: the speaker of the sample recording),
+// so speaker identification can mark the user's turns and emotion analysis has the user's speech to work on.
+const sample = new FormData();
+sample.append("file", new Blob([audio], { type: "audio/wav" }), "profile.wav");
+const enrolled = await fetch(`${FUNCTIONS_BASE}/api/v3/upload-audio`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: sample });
+say(`voice profile: ${enrolled.status} ${JSON.stringify((await enrolled.json()).speech_profile ?? null)}`);
+
 const form = new FormData();
 form.append("file", new Blob([audio], { type: "audio/wav" }), "recording.wav");
 const url = `${FUNCTIONS_BASE}/api/v1/memories/${DEMO_MEMORY_ID}/post-processing?emotional_feedback=${emotional}`;

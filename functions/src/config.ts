@@ -182,6 +182,40 @@ export const PRICES_USD = defineString("PRICES_USD", {
   }),
 });
 
+/** Emotion analysis (only for uploads with emotional_feedback) and notifications. */
+export const HUME_API_KEY = defineSecret("HUME_API_KEY", {
+  description:
+    "Hume API key for expression measurement of the user's speech; without it a local text analyzer is used.",
+});
+export const EMOTION_ANALYZER = defineString("EMOTION_ANALYZER", {
+  description: "auto (Hume when HUME_API_KEY is set, else local), hume, or local.",
+  default: "auto",
+});
+export const HUME_BASE_URL = defineString("HUME_BASE_URL", {
+  description: "Hume API origin (a proxy, or a local stand-in in tests).",
+  default: "https://api.cloud.hume.ai",
+});
+export const HUME_TIMEOUT_SECONDS = defineInt("HUME_TIMEOUT_SECONDS", {
+  description: "Timeout of one Hume request.",
+  default: 120,
+});
+export const HUME_MAX_RETRIES = defineInt("HUME_MAX_RETRIES", {
+  description: "Retries of one Hume request on network errors, 408, 429 and 5xx (with backoff, honouring Retry-After).",
+  default: 3,
+});
+export const HUME_MAX_REQUEST_BYTES = defineInt("HUME_MAX_REQUEST_BYTES", {
+  description: "Largest WAV sent in one Hume request (Hume's limit is 25 MB); longer user speech is split.",
+  default: 25_000_000,
+});
+export const EMOTION_NOTIFY_THRESHOLD = defineString("EMOTION_NOTIFY_THRESHOLD", {
+  description: "The top emotion's score (duration-weighted mean, 0–1) above which the user is notified.",
+  default: "0.5",
+});
+export const NOTIFIER = defineString("NOTIFIER", {
+  description: "fcm (firebase-admin messaging), or local (records the notification only; the emulators use it).",
+  default: "fcm",
+});
+
 /** Test hook (pipeline/faults.ts): only the emulator honours it. */
 export const FAULT_INJECTION = defineString("FAULT_INJECTION", {
   description: "on: honour crash points armed by the fault suite (the Functions emulator only); off everywhere else.",
@@ -227,6 +261,13 @@ export interface Config {
   embeddingTokenBudget: number;
   prices: PriceTable;
   faultInjection: boolean;
+  emotionAnalyzer: "auto" | "hume" | "local";
+  humeBaseUrl: string;
+  humeTimeoutMs: number;
+  humeMaxRetries: number;
+  humeMaxRequestBytes: number;
+  emotionNotifyThreshold: number;
+  notifier: "fcm" | "local";
 }
 
 function numberParam(name: string, value: string, min: number, max: number): number {
@@ -309,6 +350,13 @@ export function loadConfig(): Config {
     embeddingTokenBudget: EMBEDDING_TOKEN_BUDGET.value(),
     prices: parsePrices(PRICES_USD.value()),
     faultInjection: oneOf("FAULT_INJECTION", FAULT_INJECTION.value(), ["on", "off"] as const) === "on",
+    emotionAnalyzer: oneOf("EMOTION_ANALYZER", EMOTION_ANALYZER.value(), ["auto", "hume", "local"] as const),
+    humeBaseUrl: HUME_BASE_URL.value(),
+    humeTimeoutMs: HUME_TIMEOUT_SECONDS.value() * 1000,
+    humeMaxRetries: HUME_MAX_RETRIES.value(),
+    humeMaxRequestBytes: HUME_MAX_REQUEST_BYTES.value(),
+    emotionNotifyThreshold: numberParam("EMOTION_NOTIFY_THRESHOLD", EMOTION_NOTIFY_THRESHOLD.value(), 0, 1),
+    notifier: oneOf("NOTIFIER", NOTIFIER.value(), ["fcm", "local"] as const),
   };
 }
 

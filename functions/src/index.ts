@@ -7,5 +7,6 @@ export { falWebhook } from "./triggers/falWebhook.js";
 export { segment } from "./triggers/segment.js";
 export { identify } from "./triggers/identify.js";
 export { reprocess } from "./triggers/reprocess.js";
+export { emotion } from "./triggers/emotion.js";
 export { recoverStalledJobs } from "./triggers/recoverStalledJobs.js";
 export { sweepExpiredAudio } from "./triggers/sweepExpiredAudio.js";

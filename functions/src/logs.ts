@@ -130,5 +130,9 @@ export const recoveryFinished = (d: {
   failed: number;
   errors: number;
 }) => logger.info("stalled-job recovery finished", { event: "recovery_finished", stage: "recovery", ...d });
+export const notificationRecorded = (
+  ctx: LogContext,
+  d: { delivery: string; emotion: string; tokens: number; sent: number },
+) => logger.info("notification recorded", { ...ctx, event: "notification_recorded", ...d });
 export const stageRedriven = (ctx: LogContext, topic: string) =>
   logger.warn("stage re-driven", { ...ctx, event: "stage_redriven", topic });

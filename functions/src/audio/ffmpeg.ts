@@ -91,18 +91,10 @@ export const demuxerFor = (ext: string): string => {
 /** The duration the container declares (seconds), or null when it declares none (e.g. a raw ADTS or streamed file). */
 export async function declaredDurationSeconds(path: string, ext: string): Promise<number | null> {
   const ffprobe = await locateBinary("ffprobe");
+  const demuxer = demuxerFor(ext);
   let out: string;
   try {
-    out = await run(ffprobe, [
-      ...SAFE_INPUT,
-      "-f",
-      demuxerFor(ext),
-      "-show_entries",
-      "format=duration",
-      "-of",
-      "json",
-      path,
-    ]);
+    out = await run(ffprobe, [...SAFE_INPUT, "-f", demuxer, "-show_entries", "format=duration", "-of", "json", path]);
   } catch (err) {
     throw permanent("undecodable_audio", `The audio could not be read: ${(err as Error).message}`);
   }

@@ -28,6 +28,8 @@ export const stageStateSchema = z.looseObject({
   lease_expires_at: isoTime.nullable(),
   last_error: z.string().nullable(),
   idempotency_key: z.string().nullable(),
+  /** Why a stage was skipped (state `skipped`). */
+  skip_reason: z.string().optional(),
   /** Set once the message for the next stage was published after this stage finished. */
   next_published: z.boolean().optional(),
   /** Earliest time a re-drive may retry a pending stage (backoff after a transient provider failure). */
@@ -85,6 +87,11 @@ export const postprocessingSchema = z.looseObject({
   created_at: isoTime,
   updated_at: isoTime,
   completed_at: isoTime.nullable().optional(),
+  /**
+   * True while an optional stage (emotion) is queued or running, also after the job completed: the stalled-job
+   * re-drive finds such jobs by it, and the audio sweep keeps their audio.
+   */
+  optional_open: z.boolean().optional(),
   audio: jobAudioSchema,
   stages: z.partialRecord(z.enum(STAGE_NAMES), stageStateSchema),
   transcript: jobTranscriptSchema.optional(),

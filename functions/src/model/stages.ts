@@ -8,6 +8,9 @@ export const TERMINAL_STATUSES: readonly PostprocessingStatus[] = ["completed", 
 export const STAGE_NAMES = ["prepare_audio", "transcribe", "segment", "identify", "reprocess", "emotion"] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 
-/** `waiting`: handed to a provider (e.g. FAL) whose result arrives later by webhook or poll. */
-export const STAGE_STATES = ["pending", "processing", "waiting", "done", "failed"] as const;
+/**
+ * `waiting`: handed to a provider (e.g. FAL) whose result arrives later by webhook or poll. `skipped`: an optional
+ * stage that had nothing to do (e.g. emotion analysis when the user did not speak); final, like `done`.
+ */
+export const STAGE_STATES = ["pending", "processing", "waiting", "done", "skipped", "failed"] as const;
 export type StageStateName = (typeof STAGE_STATES)[number];

@@ -109,6 +109,12 @@ export const nextTopics = (name: StageName, pp: Pick<Postprocessing, "emotional_
 
 export const isRequired = (name: StageName) => DEFINITIONS[name].required;
 
+const OPEN_STATES: readonly string[] = ["pending", "processing", "waiting"];
+
+/** Whether an optional stage is still queued or running, given the stage states (after an update). */
+export const optionalOpen = (stages: Partial<Record<StageName, { state: string }>>): boolean =>
+  PIPELINE.some((s) => !s.required && OPEN_STATES.includes(stages[s.name]?.state ?? ""));
+
 /** Whether every required stage this job includes is done, given the stage states (after an update). */
 export function allRequiredDone(pp: Pick<Postprocessing, "emotional_feedback" | "stages">): boolean {
   return PIPELINE.every((s) => !s.required || !included(s.name, pp) || pp.stages[s.name]?.state === "done");

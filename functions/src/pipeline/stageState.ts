@@ -8,7 +8,7 @@ import { type JobRef, type Postprocessing, type StageName, type StageState } fro
 import { db } from "../store/firebase.js";
 import { readPostprocessing } from "../store/jobs.js";
 import { memoryPath } from "../store/paths.js";
-import { allRequiredDone, isRequired, nextStages, phaseAfter } from "./definition.js";
+import { allRequiredDone, isRequired, nextStages, optionalOpen, phaseAfter } from "./definition.js";
 
 /**
  * How long a finished stage's own delivery has to publish its hand-off before a duplicate (or the re-drive) may
@@ -62,7 +62,8 @@ export function decideClaim(
     const inFlight = state.lease_expires_at && Date.parse(state.lease_expires_at) > now.getTime();
     return inFlight ? { kind: "skip", reason: "handoff_in_flight" } : { kind: "republish" };
   }
-  if (state?.state === "failed") return { kind: "skip", reason: "stage_failed" };
+  if (state.state === "failed") return { kind: "skip", reason: "stage_failed" };
+  if (state.state === "skipped") return { kind: "skip", reason: "stage_skipped" };
   if (state?.state === "waiting") return { kind: "skip", reason: "awaiting_provider" };
   if (state?.retry_at && Date.parse(state.retry_at) > now.getTime()) return { kind: "skip", reason: "backing_off" };
   if (state?.state === "processing" && state.lease_expires_at && Date.parse(state.lease_expires_at) > now.getTime()) {
@@ -84,22 +85,35 @@ const stageField = (stage: StageName) => `postprocessing.stages.${stage}`;
 const stageFields = (stage: StageName, fields: Partial<StageState>) =>
   Object.fromEntries(Object.entries(fields).map(([key, value]) => [`${stageField(stage)}.${key}`, value]));
 
-/** The fields that end a job (or, for an optional stage, only that stage) as failed or canceled. */
+/**
+ * The fields that end a job (or, for an optional stage, only that stage) as failed or canceled. `stages` are the
+ * stage states before the update, to tell whether an optional stage is left open.
+ */
 function endFields(
   stage: StageName,
   status: "failed" | "canceled",
   reason: string,
   now: Date,
+  stages: Postprocessing["stages"],
 ): Record<string, unknown> {
+  const state = status === "failed" ? "failed" : "done";
   const stageEnd = stageFields(stage, {
-    state: status === "failed" ? "failed" : "done",
+    state,
     lease_expires_at: null,
     last_error: status === "failed" ? reason : null,
     next_published: true,
   });
-  if (!isRequired(stage)) return { ...stageEnd, "postprocessing.updated_at": now.toISOString() };
+  if (!isRequired(stage)) {
+    return {
+      ...stageEnd,
+      "postprocessing.optional_open": optionalOpen({ ...stages, [stage]: { state } }),
+      "postprocessing.updated_at": now.toISOString(),
+    };
+  }
   return {
     ...stageEnd,
+    // An ended job ends its optional stages too: they refuse to run for a failed or canceled job.
+    "postprocessing.optional_open": false,
     "postprocessing.status": status,
     "postprocessing.fail_reason": reason,
     "postprocessing.phase": status,
@@ -110,6 +124,7 @@ function endFields(
 /** A canceled job is over for every stage, the optional ones included. */
 const cancelAll = (reason: string, now: Date) => ({
   "postprocessing.status": "canceled",
+  "postprocessing.optional_open": false,
   "postprocessing.fail_reason": reason,
   "postprocessing.phase": "canceled",
   "postprocessing.updated_at": now.toISOString(),
@@ -131,7 +146,13 @@ export async function claimStage(
     const snap = await tx.get(ref(job));
     const memory = snap.data();
     const pp = readPostprocessing(memory);
-    const decision = decideClaim(memory && { postprocessing: pp }, job.jobId, stage, opts.now, opts.maxAttempts);
+    const decision = decideClaim(
+      memory && { postprocessing: pp, deleted: memory.deleted, discarded: memory.discarded },
+      job.jobId,
+      stage,
+      opts.now,
+      opts.maxAttempts,
+    );
     const previous = pp?.stages[stage];
     if (decision.kind === "claim") {
       // Field by field: a stage keeps what earlier deliveries recorded (provider, request id, chunk progress).
@@ -148,12 +169,12 @@ export async function claimStage(
       });
     } else if (decision.kind === "cancel") {
       tx.update(ref(job), {
-        ...endFields(stage, "canceled", decision.reason, opts.now),
+        ...endFields(stage, "canceled", decision.reason, opts.now, pp?.stages ?? {}),
         ...cancelAll(decision.reason, opts.now),
       });
     } else if (decision.kind === "exhausted") {
       const reason = `${stage} failed after ${decision.attempts} attempts: ${previous?.last_error ?? "unknown error"}`;
-      tx.update(ref(job), endFields(stage, "failed", reason, opts.now));
+      tx.update(ref(job), endFields(stage, "failed", reason, opts.now, pp?.stages ?? {}));
     }
     return { decision, memory, pp };
   });
@@ -174,6 +195,8 @@ function holds(
 export interface Completion {
   /** Dotted field paths under the memory. */
   patch?: Record<string, unknown>;
+  /** Set when the stage had nothing to do: it ends `skipped` with this reason instead of `done`. */
+  skipReason?: string;
   /** More writes in the same transaction; returns further fields for the memory. */
   also?: (tx: Transaction, snap: DocumentSnapshot) => Record<string, unknown>;
 }
@@ -195,17 +218,19 @@ export async function completeStage(
     const gone = goneReason(snap.data());
     if (gone) {
       // Deleted or discarded while this stage worked: its result (a new transcript, say) is not written.
-      tx.update(ref(job), { ...endFields(stage, "canceled", gone, opts.now), ...cancelAll(gone, opts.now) });
+      tx.update(ref(job), { ...endFields(stage, "canceled", gone, opts.now, pp.stages), ...cancelAll(gone, opts.now) });
       return null;
     }
     const next = nextStages(stage, pp);
     const now = opts.now.toISOString();
-    const stages = { ...pp.stages, [stage]: { ...pp.stages[stage]!, state: "done" as const } };
+    const state = opts.skipReason ? ("skipped" as const) : ("done" as const);
+    const stages = { ...pp.stages, [stage]: { ...pp.stages[stage]!, state } };
     const update: Record<string, unknown> = {
       ...opts.patch,
       ...opts.also?.(tx, snap),
       ...stageFields(stage, {
-        state: "done",
+        state,
+        ...(opts.skipReason ? { skip_reason: opts.skipReason } : {}),
         lease_expires_at: next.length
           ? new Date(opts.now.getTime() + handOffLeaseMs(opts.stageLeaseMs)).toISOString()
           : null,
@@ -227,6 +252,7 @@ export async function completeStage(
       update[stageField(name)] = pending;
       stages[name] = pending;
     }
+    update["postprocessing.optional_open"] = optionalOpen(stages);
     if (isRequired(stage)) {
       const completed = allRequiredDone({ ...pp, stages });
       update["postprocessing.phase"] = phaseAfter(stage, { ...pp, stages });
@@ -318,7 +344,8 @@ export async function endJob(
     const jobStatus = snap.get("postprocessing.status") as Postprocessing["status"] | undefined;
     if (snap.get("postprocessing.job_id") !== job.jobId || !jobStatus) return false;
     if (refusalToRun({ status: jobStatus, job_id: job.jobId, stages: {} }, job.jobId, stage)) return false;
-    tx.update(ref(job), endFields(stage, status, reason, now));
+    const stages = (snap.get("postprocessing.stages") ?? {}) as Postprocessing["stages"];
+    tx.update(ref(job), endFields(stage, status, reason, now, stages));
     return true;
   });
 }

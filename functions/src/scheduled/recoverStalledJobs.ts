@@ -44,22 +44,13 @@ export async function recoverStalledJobs(deps: RecoveryDeps): Promise<RecoveryRe
   const quietFor = Math.min(deps.config.stageLeaseMs, deps.config.falWebhookGraceMs);
   const cutoff = new Date(deps.now.getTime() - quietFor).toISOString();
   const limit = pLimit(CONCURRENCY);
-  let last: QueryDocumentSnapshot | undefined;
-  for (;;) {
-    let query = db()
-      .collectionGroup("memories")
-      .where("postprocessing.status", "==", "in_progress")
-      .where("postprocessing.updated_at", "<=", cutoff)
-      .orderBy("postprocessing.updated_at")
-      .select("postprocessing")
-      .limit(PAGE_SIZE);
-    if (last) query = query.startAfter(last);
-    const page = await query.get();
-    report.scanned += page.size;
-    await Promise.all(page.docs.map((doc) => limit(() => recoverJob(doc, deps, report))));
-    if (page.size < PAGE_SIZE) break;
-    last = page.docs.at(-1);
-  }
+  // Running jobs, then completed jobs whose optional stage (emotion) is still open.
+  await forEachQuiet("postprocessing.status", "in_progress", cutoff, (doc) =>
+    limit(() => recoverJob(doc, deps, report)),
+  );
+  await forEachQuiet("postprocessing.optional_open", true, cutoff, (doc) =>
+    doc.get("postprocessing.status") === "completed" ? limit(() => recoverJob(doc, deps, report)) : Promise.resolve(),
+  );
   logs.recoveryFinished({
     scanned: report.scanned,
     polled: report.polled.length,
@@ -70,7 +61,32 @@ export async function recoverStalledJobs(deps: RecoveryDeps): Promise<RecoveryRe
   return report;
 }
 
+/** Pages through the memories whose `field` equals `value` and whose job has not moved since `cutoff`. */
+async function forEachQuiet(
+  field: string,
+  value: unknown,
+  cutoff: string,
+  visit: (doc: QueryDocumentSnapshot) => Promise<void>,
+): Promise<void> {
+  let last: QueryDocumentSnapshot | undefined;
+  for (;;) {
+    let query = db()
+      .collectionGroup("memories")
+      .where(field, "==", value)
+      .where("postprocessing.updated_at", "<=", cutoff)
+      .orderBy("postprocessing.updated_at")
+      .select("postprocessing")
+      .limit(PAGE_SIZE);
+    if (last) query = query.startAfter(last);
+    const page = await query.get();
+    await Promise.all(page.docs.map(visit));
+    if (page.size < PAGE_SIZE) return;
+    last = page.docs.at(-1);
+  }
+}
+
 async function recoverJob(doc: QueryDocumentSnapshot, deps: RecoveryDeps, report: RecoveryReport): Promise<void> {
+  report.scanned += 1;
   const job = jobRefOf(doc);
   if (!job) return;
   try {

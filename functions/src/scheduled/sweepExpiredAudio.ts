@@ -18,13 +18,15 @@ export interface SweepResult {
 }
 
 /** The owning job as the sweep reads it: leniently, since a malformed job must not keep its audio forever. */
-type JobStatusView = { status?: unknown; job_id?: unknown; artifacts_job_id?: unknown };
+type JobStatusView = { status?: unknown; job_id?: unknown; artifacts_job_id?: unknown; optional_open?: unknown };
 
 /** Whether the job that owns an object no longer needs it. */
 export function jobIsOver(pp: JobStatusView | undefined, memoryExists: boolean, jobId: string): boolean {
   if (!memoryExists || !pp) return true;
   // A re-run job reuses an earlier job's objects: they live as long as it does.
   if (pp.job_id !== jobId && pp.artifacts_job_id !== jobId) return true;
+  // A completed job whose optional stage (emotion) still runs needs its audio a little longer.
+  if (pp.status === "completed" && pp.optional_open === true) return false;
   return TERMINAL_STATUSES.includes(pp.status as PostprocessingStatus);
 }
 

@@ -143,7 +143,8 @@ export async function identify(message: JobMessage, deps: IdentifyDeps): Promise
       // Permanent, never a retry loop: the memory keeps its transcript; the words stay in Storage until swept.
       throw permanent(
         "transcript_too_large",
-        `The new transcript is ${Math.round(bytes / 1024)} KiB; a memory holds at most ${MAX_TRANSCRIPT_BYTES / 1024} KiB.`,
+        `The new transcript is ${Math.round(bytes / 1024)} KiB; ` +
+          `a memory holds at most ${MAX_TRANSCRIPT_BYTES / 1024} KiB.`,
       );
     }
     const speakerNames = [...matches].map(

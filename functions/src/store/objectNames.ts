@@ -19,6 +19,8 @@ export const chunkWordsObjectName = (job: JobRef, index: number) =>
 export const segmentsObjectName = (job: JobRef) => `${jobPrefix(job)}.segments.json`;
 /** What `reprocess` got from its providers, saved before it completes, so a crashed attempt does not pay again. */
 export const reprocessResultObjectName = (job: JobRef) => `${jobPrefix(job)}.reprocess.json`;
+/** The emotion analysis, saved before the stage completes, for the same reason. */
+export const emotionResultObjectName = (job: JobRef) => `${jobPrefix(job)}.emotion.json`;
 /** An enrollment sample kept in the recordings bucket (only when the user allows audio storage). */
 export const voiceSampleObjectName = (uid: string, owner: string, at: Date, ext: string) =>
   `${uid}/speech_profiles/${owner}/${at.getTime()}.${ext}`;

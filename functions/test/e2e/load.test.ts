@@ -2,7 +2,8 @@
  * Concurrent uploads: many memories uploaded at once all complete, each with exactly one job, none lost or
  * duplicated. CI runs LOAD_UPLOADS (8 by default); `npm run bench` runs 50 and reports time and memory.
  */
-import { readFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { db } from "../../src/store/firebase.js";
@@ -12,12 +13,25 @@ import { createMemory, createUser, postAudio, readMemory, waitFor } from "../sup
 const JFK = fileURLToPath(new URL("../fixtures/jfk.wav", import.meta.url));
 const UPLOADS = Number(process.env.LOAD_UPLOADS ?? 8);
 
+/** Resident memory of the Functions emulator's worker processes (where the functions run), in MiB. */
+function functionsRssMiB(): number {
+  const out = execFileSync("ps", ["-eo", "rss=,args="], { encoding: "utf8" });
+  const kib = out
+    .split("\n")
+    .filter((line) => line.includes("functionsEmulatorRuntime"))
+    .reduce((sum, line) => sum + Number(line.trim().split(/\s+/)[0] ?? 0), 0);
+  return kib / 1024;
+}
+
 describe("load", () => {
   it(
     `${UPLOADS} concurrent uploads for ${UPLOADS} memories all complete, once each`,
     { timeout: 300_000 },
     async () => {
       const audio = await readFile(JFK);
+      let peakMiB = functionsRssMiB();
+      const sampler = setInterval(() => (peakMiB = Math.max(peakMiB, functionsRssMiB())), 500);
+      const started = Date.now();
       const users = await Promise.all(Array.from({ length: Math.ceil(UPLOADS / 2) }, () => createUser()));
       const memories = await Promise.all(
         Array.from({ length: UPLOADS }, async (_, i) => {
@@ -41,6 +55,24 @@ describe("load", () => {
         },
         { what: "every job to end", timeoutMs: 280_000 },
       );
+      const wallMs = Date.now() - started;
+      clearInterval(sampler);
+      if (process.env.BENCH_LOAD) {
+        const result = {
+          what: "concurrent uploads of the 11 s JFK clip, each to its own memory, offline adapters, one emulator suite",
+          uploads: UPLOADS,
+          allCompleted: finished.every((p) => p.status === "completed"),
+          wallMs,
+          wallPerUploadMs: Math.round(wallMs / UPLOADS),
+          functionsPeakRssMiB: Math.round(peakMiB),
+        };
+        console.log(JSON.stringify(result, null, 2));
+        await mkdir(new URL("../../../bench-results/", import.meta.url), { recursive: true });
+        await writeFile(
+          new URL("../../../bench-results/load.json", import.meta.url),
+          `${JSON.stringify(result, null, 2)}\n`,
+        );
+      }
       finished.forEach((p, i) => {
         expect(p.status, memories[i].memoryId).toBe("completed");
         expect(p.job_id).toBe(jobIds[i]);

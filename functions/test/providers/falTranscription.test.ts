@@ -141,6 +141,9 @@ describe("FAL transcription through the emulated triggers", () => {
       body: strangerBody,
     });
     expect([res.status, (await res.json()).outcome]).toEqual([200, "unknown_request"]);
+    // Signed by FAL, but for another FAL account (FAL_USER_ID is "fake-user" in this project).
+    const foreignHeaders = fal.signatureHeaders(request.id, body, undefined, undefined, "someone-else");
+    expect(await post(foreignHeaders)).toBe(401);
     expect(await pp(job)).toEqual(before);
   });
 

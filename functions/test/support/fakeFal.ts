@@ -53,13 +53,14 @@ export class FakeFal {
     rawBody: string,
     key: KeyObject = this.keys.privateKey,
     timestamp = Math.floor(Date.now() / 1000),
+    userId = "fake-user",
   ) {
     const bodyHash = createHash("sha256").update(rawBody).digest("hex");
-    const message = Buffer.from([requestId, "fake-user", String(timestamp), bodyHash].join("\n"));
+    const message = Buffer.from([requestId, userId, String(timestamp), bodyHash].join("\n"));
     return {
       "content-type": "application/json",
       "x-fal-webhook-request-id": requestId,
-      "x-fal-webhook-user-id": "fake-user",
+      "x-fal-webhook-user-id": userId,
       "x-fal-webhook-timestamp": String(timestamp),
       "x-fal-webhook-signature": sign(null, message, key).toString("hex"),
     };

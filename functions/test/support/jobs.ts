@@ -1,6 +1,6 @@
 /** Jobs seeded at a given stage, so a test can drive one stage through its real trigger. */
 import { STAGE_NAMES, type JobRef, type Postprocessing, type StageName } from "../../src/model/job.js";
-import { stageDefinition } from "../../src/pipeline/definition.js";
+import { optionalOpen, stageDefinition } from "../../src/pipeline/definition.js";
 import { db } from "../../src/store/firebase.js";
 import { buildPostprocessing, newJobId } from "../../src/store/jobs.js";
 import { publishJobMessage } from "../../src/store/publish.js";
@@ -47,6 +47,7 @@ export async function seedJobAt(
     };
   }
   pp.stages[stage] = { state: "pending", attempts: 0, lease_expires_at: null, last_error: null, idempotency_key: null };
+  pp.optional_open = optionalOpen(pp.stages);
   await db()
     .doc(memoryPath(uid, memoryId))
     .update({ postprocessing: { ...pp, ...extra } });

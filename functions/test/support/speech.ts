@@ -70,23 +70,64 @@ export interface ConversationTurn {
   text: string;
 }
 
-/** Utterances one after another, with `gapS` of silence before, between and after them. */
+/**
+ * Utterances one after another, with `gapS` of silence before, between and after them (a turn's `gapBeforeS`, when
+ * given, replaces the silence before that turn).
+ */
 export async function makeConversation(
-  turns: { voice: string; text: string; pitch?: number }[],
+  turns: { voice: string; text: string; pitch?: number; gapBeforeS?: number }[],
   { gapS }: { gapS: number },
 ): Promise<{ wav: Buffer; turns: ConversationTurn[] }> {
   const utterances = await Promise.all(
     turns.map(async (t) => trimSilence(decodeWavSamples(await speak(t.text, t.voice, { pitch: t.pitch })).samples)),
   );
   const gap = Math.round(gapS * SAMPLE_RATE);
-  const total = utterances.reduce((n, u) => n + u.length + gap, gap);
+  const gapBefore = turns.map((t) => (t.gapBeforeS === undefined ? gap : Math.round(t.gapBeforeS * SAMPLE_RATE)));
+  const total = utterances.reduce((n, u, i) => n + gapBefore[i] + u.length, gap);
   const samples = new Float32Array(total);
   const truth: ConversationTurn[] = [];
-  let at = gap;
+  let at = 0;
   utterances.forEach((u, i) => {
+    at += gapBefore[i];
     samples.set(u, at);
     truth.push({ start: at / SAMPLE_RATE, end: (at + u.length) / SAMPLE_RATE, ...turns[i] });
-    at += u.length + gap;
+    at += u.length;
   });
   return { wav: encodeWavSamples(samples, SAMPLE_RATE), turns: truth };
+}
+
+/**
+ * Share of ground-truth speech time (`truth`, one voice per utterance) that `turns` give to the right speaker, under
+ * the best one-to-one mapping of found speakers to voices (brute force: fine for a handful of each). Time no turn
+ * covers counts as wrong.
+ */
+export function speakerTimeAccuracy(
+  truth: { start: number; end: number; voice: string }[],
+  turns: { start: number; end: number; speaker: string }[],
+): number {
+  const voices = [...new Set(truth.map((t) => t.voice))];
+  const speakers = [...new Set(turns.map((t) => t.speaker))];
+  const overlap = voices.map((v) =>
+    speakers.map((s) => {
+      let total = 0;
+      for (const a of truth.filter((t) => t.voice === v))
+        for (const b of turns.filter((t) => t.speaker === s))
+          total += Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
+      return total;
+    }),
+  );
+  const used = new Set<number>();
+  const best = (v: number): number => {
+    if (v === voices.length) return 0;
+    let result = best(v + 1); // this voice mapped to no speaker
+    for (let s = 0; s < speakers.length; s++) {
+      if (used.has(s)) continue;
+      used.add(s);
+      result = Math.max(result, overlap[v][s] + best(v + 1));
+      used.delete(s);
+    }
+    return result;
+  };
+  const speech = truth.reduce((sum, t) => sum + t.end - t.start, 0);
+  return speech > 0 ? best(0) / speech : 0;
 }

@@ -5,6 +5,7 @@ import {
   allRequiredDone,
   nextStages,
   nextTopics,
+  optionalOpen,
   phaseAfter,
   PIPELINE,
   stageDefinition,
@@ -67,5 +68,13 @@ describe("completion", () => {
       "awaiting_reprocess",
     );
     expect(phaseAfter("reprocess", job(true, required))).toBe("completed");
+  });
+  it("tells whether an optional stage is still queued or running", () => {
+    const at = (state: string) => ({ ...job(true, required).stages, emotion: { ...done, state } });
+    expect(optionalOpen(job(true, required).stages)).toBe(false);
+    for (const state of ["pending", "processing", "waiting"]) expect(optionalOpen(at(state))).toBe(true);
+    for (const state of ["done", "failed", "skipped"]) expect(optionalOpen(at(state))).toBe(false);
+    // A required stage still running is not an optional one.
+    expect(optionalOpen({ reprocess: { ...done, state: "pending" } })).toBe(false);
   });
 });

@@ -88,3 +88,37 @@ describe("sha256Hex", () => {
     expect(sha256Hex("token")).toMatch(/^[0-9a-f]{64}$/);
   });
 });
+
+describe("falWebhookKeys", () => {
+  it("re-fetches after a failed verification at most once a minute, and keeps the last good keys", async () => {
+    const { createServer } = await import("node:http");
+    const { falWebhookKeys, resetJwksCache, JWKS_REFRESH_MIN_INTERVAL_MS } =
+      await import("../../../../src/providers/transcriber/falWebhookSignature.js");
+    let fetches = 0;
+    let up = true;
+    const server = createServer((_req, res) => {
+      fetches += 1;
+      if (!up) return void res.writeHead(503).end();
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ keys: [fal.publicKey.export({ format: "jwk" })] }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks.json`;
+    try {
+      resetJwksCache();
+      const t0 = 1_000_000;
+      expect(await falWebhookKeys(url, false, t0)).toHaveLength(1);
+      await falWebhookKeys(url, true, t0 + 1000); // a forged signature: no re-fetch yet
+      await falWebhookKeys(url, true, t0 + 2000);
+      expect(fetches).toBe(1);
+      up = false;
+      const kept = await falWebhookKeys(url, true, t0 + JWKS_REFRESH_MIN_INTERVAL_MS + 1);
+      expect(fetches).toBe(2);
+      expect(kept).toHaveLength(1); // FAL's JWKS is down: the last good keys still verify
+    } finally {
+      server.close();
+      resetJwksCache();
+    }
+  });
+});

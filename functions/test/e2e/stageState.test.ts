@@ -1,0 +1,121 @@
+/**
+ * The stage state machine against the Firestore emulator, for the defects a review found: a stage that is done is
+ * never reopened or redone (only its hand-off), a repeated completion keeps the next stage's state, a job whose memory
+ * was deleted stops at the next stage boundary, and the re-drive looks only at jobs that stopped moving.
+ */
+import { describe, expect, it } from "vitest";
+import type { Postprocessing } from "../../src/model/job.js";
+import { completeStage, releaseStage } from "../../src/pipeline/stageState.js";
+import { recoverStalledJobs } from "../../src/scheduled/recoverStalledJobs.js";
+import { sweepExpiredAudio } from "../../src/scheduled/sweepExpiredAudio.js";
+import { createFalTranscriber } from "../../src/providers/transcriber/create.js";
+import { bucket, db } from "../../src/store/firebase.js";
+import { memoryPath } from "../../src/store/paths.js";
+import { config, createMemory, createUser, objectNames, readMemory, waitFor } from "../support/emulators.js";
+import { deliver, seedJobAt } from "../support/jobs.js";
+
+const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+
+describe("the stage state machine", () => {
+  it("keeps a stage done when its hand-off fails; a repeated completion keeps the next stage", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid);
+    const job = await seedJobAt(user.uid, memoryId, "segment");
+    const ref = db().doc(memoryPath(user.uid, memoryId));
+    await ref.update({
+      "postprocessing.stages.segment": {
+        state: "processing",
+        attempts: 1,
+        lease_expires_at: at(60_000),
+        last_error: null,
+        idempotency_key: "k1",
+      },
+    });
+    const next = await completeStage(job, "segment", { idempotencyKey: "k1", now: new Date(), stageLeaseMs: 600_000 });
+    expect(next).toEqual(["identify"]);
+    // The publish failed: the failure handler gives the stage back... but a done stage stays done.
+    await releaseStage(job, "segment", "k1", "publish failed");
+    let pp = (await readMemory(user.uid, memoryId))!.postprocessing as Postprocessing;
+    expect(pp.stages.segment).toMatchObject({ state: "done", next_published: false });
+    // The next stage has made progress meanwhile; completing `segment` again (any path) must not reset it.
+    await ref.update({
+      "postprocessing.stages.identify": {
+        state: "waiting",
+        attempts: 1,
+        lease_expires_at: at(60_000),
+        last_error: null,
+        idempotency_key: "x",
+        provider_request_id: "req-1",
+      },
+      "postprocessing.stages.segment.state": "processing",
+    });
+    await completeStage(job, "segment", { idempotencyKey: "k1", now: new Date(), stageLeaseMs: 600_000 });
+    pp = (await readMemory(user.uid, memoryId))!.postprocessing as Postprocessing;
+    expect(pp.stages.identify).toMatchObject({ state: "waiting", provider_request_id: "req-1" });
+  });
+
+  it("cancels the job at the next stage boundary when the memory was deleted, writing nothing new", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid);
+    const before = (await readMemory(user.uid, memoryId))!.transcript_segments;
+    const job = await seedJobAt(user.uid, memoryId, "segment");
+    await db().doc(memoryPath(user.uid, memoryId)).update({ deleted: true });
+    await deliver("segment", job);
+    const pp = await waitFor(async () => {
+      const p = (await readMemory(user.uid, memoryId))!.postprocessing;
+      return p.status !== "in_progress" ? p : null;
+    });
+    expect(pp).toMatchObject({ status: "canceled", fail_reason: expect.stringMatching(/^memory_deleted/) });
+    expect((await readMemory(user.uid, memoryId))!.transcript_segments).toEqual(before);
+  });
+
+  it("re-drives only jobs that stopped moving, including a stalled prepare_audio", async () => {
+    const user = await createUser();
+    const stale = await createMemory(user.uid);
+    const fresh = await createMemory(user.uid);
+    const staleJob = await seedJobAt(user.uid, stale, "prepare_audio");
+    await seedJobAt(user.uid, fresh, "prepare_audio");
+    // The stale one's delivery died an hour ago holding the lease.
+    await db()
+      .doc(memoryPath(user.uid, stale))
+      .update({
+        "postprocessing.updated_at": at(-3_600_000),
+        "postprocessing.stages.prepare_audio": {
+          state: "processing",
+          attempts: 1,
+          lease_expires_at: at(-3_000_000),
+          last_error: null,
+          idempotency_key: "gone",
+        },
+      });
+    const report = await recoverStalledJobs({
+      config,
+      now: new Date(),
+      transcriber: () => createFalTranscriber(config, ""),
+    });
+    const mine = report.redriven.filter((r) => [stale, fresh].includes(r.memoryId));
+    expect(mine).toEqual([{ memoryId: stale, stage: "prepare_audio" }]);
+    // Its upload never arrived and the job is older than JOB_STALE_AFTER_MINUTES? Not yet: it stays running.
+    expect((await readMemory(user.uid, stale))!.postprocessing.job_id).toBe(staleJob.jobId);
+  });
+});
+
+describe("the sweep", () => {
+  it("goes on past an object it cannot handle, and reports it", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid);
+    const good = `${user.uid}/${memoryId}/job-gone.wav`;
+    const bad = `${user.uid}/${memoryId}/job-bad.wav`;
+    await bucket(config.postprocessingBucket)
+      .file(good)
+      .save(Buffer.from("x"), { metadata: { metadata: { uid: user.uid, memoryId, jobId: "job-gone" } } });
+    // A memory id no document path can hold: reading its job throws.
+    await bucket(config.postprocessingBucket)
+      .file(bad)
+      .save(Buffer.from("x"), { metadata: { metadata: { uid: user.uid, memoryId: "a//b", jobId: "j" } } });
+    const result = await sweepExpiredAudio(config, new Date(Date.now() + config.retentionMs + 60_000));
+    expect(result.errors).toBeGreaterThanOrEqual(1);
+    expect(result.deleted).toContain(good);
+    expect(await objectNames(config.postprocessingBucket, `${user.uid}/${memoryId}/`)).toEqual([bad]);
+  });
+});
