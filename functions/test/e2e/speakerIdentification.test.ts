@@ -316,59 +316,64 @@ describe("enrollment endpoints", () => {
     ).toBe(0);
   });
 
-  it("re-runs identify after the user enrolled: a new job, no new upload, a new transcript version", async () => {
-    const user = await createUser();
-    const memoryId = await createMemory(user.uid);
-    const lines = [
-      [USER_VOICE, "Good morning Alice, thanks for joining the planning call today."],
-      [PERSON_VOICE, "Morning Sam, happy to be here, I brought the new sketches."],
-      [USER_VOICE, "Great, let us start with the budget and then look at the sketches."],
-      [PERSON_VOICE, "The sketches need two more weeks before they are ready to share."],
-    ] as const;
-    const conversation = await makeConversation(
-      lines.map(([v, text]) => ({ ...v, text })),
-      { gapS: 0.8 },
-    );
-    const res = await postAudio({ memoryId, token: user.idToken, file: conversation.wav });
-    const firstJob = (await res.json()).postprocessing.job_id as string;
-    const first = await waitForEnded(user.uid, memoryId, firstJob);
-    expect(first.status).toBe("completed");
-    const before = (await readMemory(user.uid, memoryId))!;
-    expect(before.transcript_segments.some((s: { is_user: boolean }) => s.is_user)).toBe(false); // no profile yet
+  it(
+    "re-runs identify after the user enrolled: a new job, no new upload, a new transcript version",
+    { timeout: 150_000 },
+    async () => {
+      const user = await createUser();
+      const memoryId = await createMemory(user.uid);
+      const lines = [
+        [USER_VOICE, "Good morning Alice, thanks for joining the planning call today."],
+        [PERSON_VOICE, "Morning Sam, happy to be here, I brought the new sketches."],
+        [USER_VOICE, "Great, let us start with the budget and then look at the sketches."],
+        [PERSON_VOICE, "The sketches need two more weeks before they are ready to share."],
+      ] as const;
+      const conversation = await makeConversation(
+        lines.map(([v, text]) => ({ ...v, text })),
+        { gapS: 0.8 },
+      );
+      const res = await postAudio({ memoryId, token: user.idToken, file: conversation.wav });
+      const firstJob = (await res.json()).postprocessing.job_id as string;
+      const first = await waitForEnded(user.uid, memoryId, firstJob);
+      expect(first.status).toBe("completed");
+      const before = (await readMemory(user.uid, memoryId))!;
+      expect(before.transcript_segments.some((s: { is_user: boolean }) => s.is_user)).toBe(false); // no profile yet
 
-    const rerunUrl = `/v1/memories/${memoryId}/post-processing/stages/identify`;
-    // Transcription cannot be re-run (it would pay again); another user's memory is not found.
-    const transcribe = await postJson(`/v1/memories/${memoryId}/post-processing/stages/transcribe`, user.idToken, {});
-    expect([transcribe.status, (await transcribe.json()).error.code]).toEqual([400, "stage_not_rerunnable"]);
-    const stranger = await createUser();
-    expect((await postJson(rerunUrl, stranger.idToken, {})).status).toBe(404);
+      const rerunUrl = `/v1/memories/${memoryId}/post-processing/stages/identify`;
+      // Transcription cannot be re-run (it would pay again); another user's memory is not found.
+      const transcribe = await postJson(`/v1/memories/${memoryId}/post-processing/stages/transcribe`, user.idToken, {});
+      expect([transcribe.status, (await transcribe.json()).error.code]).toEqual([400, "stage_not_rerunnable"]);
+      const stranger = await createUser();
+      expect((await postJson(rerunUrl, stranger.idToken, {})).status).toBe(404);
 
-    await enroll(user);
-    const rerun = await postJson(rerunUrl, user.idToken, {});
-    expect(rerun.status).toBe(200);
-    const secondJob = (await rerun.json()).postprocessing.job_id as string;
-    expect(secondJob).not.toBe(firstJob);
-    expect(rerun.headers.get("location")).toBe(`../jobs/${secondJob}`);
-    // While it runs, another re-run is refused.
-    const again = await postJson(rerunUrl, user.idToken, {});
-    if (again.status !== 200) expect([again.status, (await again.json()).error.code]).toEqual([409, "job_in_progress"]);
+      await enroll(user);
+      const rerun = await postJson(rerunUrl, user.idToken, {});
+      expect(rerun.status).toBe(200);
+      const secondJob = (await rerun.json()).postprocessing.job_id as string;
+      expect(secondJob).not.toBe(firstJob);
+      expect(rerun.headers.get("location")).toBe(`../jobs/${secondJob}`);
+      // While it runs, another re-run is refused.
+      const again = await postJson(rerunUrl, user.idToken, {});
+      if (again.status !== 200)
+        expect([again.status, (await again.json()).error.code]).toEqual([409, "job_in_progress"]);
 
-    const second = await waitForEnded(user.uid, memoryId, secondJob);
-    expect(second).toMatchObject({ status: "completed", rerun: { stage: "identify", of_job: firstJob } });
-    expect(second.stages.transcribe.attempts).toBe(first.stages.transcribe.attempts); // not transcribed again
-    const after = (await readMemory(user.uid, memoryId))!;
-    expect(after.transcript_version).toBe(3);
-    const userTurns = after.transcript_segments.filter((s: { start: number }) =>
-      conversation.turns.some((t, i) => lines[i][0] === USER_VOICE && s.start >= t.start - 0.3 && s.start <= t.end),
-    );
-    expect(userTurns.length).toBeGreaterThan(0);
-    expect(userTurns.every((s: { is_user: boolean }) => s.is_user)).toBe(true);
-    const versions = await db()
-      .collection(`${memoryPath(user.uid, memoryId)}/transcripts`)
-      .orderBy("version")
-      .get();
-    expect(versions.docs.map((d) => d.get("job_id"))).toEqual([null, firstJob, secondJob]);
-  });
+      const second = await waitForEnded(user.uid, memoryId, secondJob);
+      expect(second).toMatchObject({ status: "completed", rerun: { stage: "identify", of_job: firstJob } });
+      expect(second.stages.transcribe.attempts).toBe(first.stages.transcribe.attempts); // not transcribed again
+      const after = (await readMemory(user.uid, memoryId))!;
+      expect(after.transcript_version).toBe(3);
+      const userTurns = after.transcript_segments.filter((s: { start: number }) =>
+        conversation.turns.some((t, i) => lines[i][0] === USER_VOICE && s.start >= t.start - 0.3 && s.start <= t.end),
+      );
+      expect(userTurns.length).toBeGreaterThan(0);
+      expect(userTurns.every((s: { is_user: boolean }) => s.is_user)).toBe(true);
+      const versions = await db()
+        .collection(`${memoryPath(user.uid, memoryId)}/transcripts`)
+        .orderBy("version")
+        .get();
+      expect(versions.docs.map((d) => d.get("job_id"))).toEqual([null, firstJob, secondJob]);
+    },
+  );
 
   it("answers 410 when the audio a re-run of identify needs has been swept", async () => {
     const user = await createUser();

@@ -80,7 +80,8 @@ describe("crashes at every step boundary", () => {
     }
     for (const [i, job] of jobs.entries()) {
       const memory = (await readMemory(job.uid, job.memoryId))!;
-      expect(memory.postprocessing.status, JSON.stringify(armed[i])).toBe("completed");
+      const where = JSON.stringify({ armed: armed[i], stages: memory.postprocessing.stages });
+      expect(memory.postprocessing.status, where).toBe("completed");
       // Every armed crash happened.
       expect(Object.values(memory.test_faults)).toEqual(Object.values(armed[i]).map(() => 0));
       expect(falRequestsOf(job)).toHaveLength(1);

@@ -2,7 +2,7 @@
  * A local stand-in for FAL's queue API (submit, status, result), its webhook calls (FAL's payload shape and Ed25519
  * signature scheme) and its JWKS, so the real @fal-ai/client and our real webhook function can be tested offline.
  */
-import { createHash, generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, randomUUID, sign, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
 export const FAKE_FAL_PORT = 9798;
@@ -20,6 +20,17 @@ export interface FakeFalRequest {
 
 export type WebhookMode = "send" | "send-twice" | "send-without-payload" | "none" | { error: string; detail?: unknown };
 
+/**
+ * One Ed25519 key for every FakeFal of a test run, from a fixed seed: a warm function instance keeps FAL's JWKS cached
+ * across test files (and refetches at most once a minute), so a key per file made webhooks fail at random.
+ */
+const FAKE_FAL_KEYS = (() => {
+  const seed = createHash("sha256").update("fake-fal-webhook-signing-key").digest();
+  const pkcs8Ed25519Prefix = Buffer.from("302e020100300506032b657004220420", "hex");
+  const privateKey = createPrivateKey({ key: Buffer.concat([pkcs8Ed25519Prefix, seed]), format: "der", type: "pkcs8" });
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+})();
+
 export class FakeFal {
   readonly requests: FakeFalRequest[] = [];
   /** Status codes the next submits answer with before succeeding (e.g. [500]). */
@@ -27,7 +38,7 @@ export class FakeFal {
   webhookMode: WebhookMode = "send";
   /** The whisper output for a submitted input. */
   output: (input: Record<string, unknown>) => unknown = () => ({ text: "", chunks: [] });
-  readonly keys: { privateKey: KeyObject; publicKey: KeyObject } = generateKeyPairSync("ed25519");
+  readonly keys: { privateKey: KeyObject; publicKey: KeyObject } = FAKE_FAL_KEYS;
   private server: Server | undefined;
 
   async start(): Promise<void> {

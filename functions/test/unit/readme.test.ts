@@ -14,6 +14,19 @@ function row(s: StageDefinition, i: number): string {
   return `| ${i + 1} | \`${s.name}\` | ${trigger} | ${phases} | ${then} | ${required} |`;
 }
 
+/** A Markdown table as rows of trimmed cells, so column padding (Prettier aligns tables) does not matter. */
+const cells = (table: string) =>
+  table
+    .trim()
+    .split("\n")
+    .map((line) =>
+      line
+        .trim()
+        .replace(/^\||\|$/g, "")
+        .split("|")
+        .map((c) => c.trim().replace(/^-+$/, "---")),
+    );
+
 describe("README", () => {
   it("lists the stages exactly as the pipeline table declares them", () => {
     const text = readFileSync(README, "utf8");
@@ -23,6 +36,7 @@ describe("README", () => {
       "| --- | --- | --- | --- | --- | --- |",
       ...PIPELINE.map(row),
     ].join("\n");
-    expect(section, "regenerate the README's stage table from pipeline/definition.ts").toBe(expected);
+    expect(section, "the README has the stage table between its markers").toBeDefined();
+    expect(cells(section!), "regenerate the README's stage table from pipeline/definition.ts").toEqual(cells(expected));
   });
 });
