@@ -117,14 +117,27 @@ export const SPEAKER_MODEL_PATH = defineString("SPEAKER_MODEL_PATH", {
     'or "baseline" for the built-in MFCC+pitch embedder.',
   default: "baseline",
 });
+export const SPEAKER_MODEL_URI = defineString("SPEAKER_MODEL_URI", {
+  description:
+    "gs://bucket/object or https:// URL of a wespeaker-style ONNX speaker model, fetched once per instance and " +
+    "checked against SPEAKER_MODEL_SHA256 (empty: SPEAKER_MODEL_PATH decides). Wins over SPEAKER_MODEL_PATH.",
+  default: "",
+});
+export const SPEAKER_MODEL_SHA256 = defineString("SPEAKER_MODEL_SHA256", {
+  description:
+    "Pinned SHA-256 (hex, as `sha256sum model.onnx` prints it) of the speaker model; required with " +
+    "SPEAKER_MODEL_URI, and checked against the SPEAKER_MODEL_PATH file when set with it.",
+  default: "",
+});
 export const SPEAKER_MODEL_THREADS = defineInt("SPEAKER_MODEL_THREADS", {
   description: "onnxruntime intra-op threads for the speaker model; 1 suits the 1-CPU stage functions.",
   default: 1,
 });
 export const SPEAKER_MATCH_THRESHOLD = defineString("SPEAKER_MATCH_THRESHOLD", {
   description:
-    "Cosine similarity above which a speaker is taken to be an enrolled profile; calibrate per model (README).",
-  default: "0.995",
+    '"calibrated": the threshold (and score normalisation) stored with the speaker model, the baseline\'s shipped ' +
+    'one (README "Speaker identification"); or a number in [-1, 1] to pin the threshold on the model\'s score scale.',
+  default: "calibrated",
 });
 
 /** Reprocessing: structure extraction (OpenAI when its key is set, else the local extractive one) and embeddings. */
@@ -245,10 +258,15 @@ export interface Config {
   localChunkSeconds: number;
   segmentMaxGapSeconds: number;
   segmentMaxSeconds: number;
-  /** Empty for the built-in baseline embedder. */
+  /** Empty for the built-in baseline embedder (unless speakerModelUri is set). */
   speakerModelPath: string;
+  /** gs:// or https:// location of the speaker model (http:// to loopback in the emulator); empty when unset. */
+  speakerModelUri: string;
+  /** Lowercase hex SHA-256 the model must have; required with speakerModelUri, empty when unset. */
+  speakerModelSha256: string;
   speakerModelThreads: number;
-  speakerMatchThreshold: number;
+  /** null: the model's calibrated threshold. */
+  speakerMatchThreshold: number | null;
   extractor: "auto" | "openai" | "local";
   textEmbedder: "auto" | "openai" | "local";
   openaiBaseUrl: string;
@@ -304,6 +322,53 @@ function parsePrices(json: string): PriceTable {
   return Object.fromEntries(keys.map((k) => [k, table[k] as number])) as unknown as PriceTable;
 }
 
+/**
+ * The Functions emulator, or a test process talking to the emulators (the Admin SDK is pointed at the Storage
+ * emulator): the only places a speaker model may come from plain http on the loopback interface.
+ */
+export const runsAgainstEmulators = () =>
+  process.env.FUNCTIONS_EMULATOR === "true" || Boolean(process.env.FIREBASE_STORAGE_EMULATOR_HOST);
+
+export type SpeakerModelLocation = { kind: "gs"; bucket: string; object: string } | { kind: "http"; url: URL };
+
+/**
+ * Where SPEAKER_MODEL_URI points: `gs://bucket/object` or an `https://` URL; `http://` only to 127.0.0.1 / localhost
+ * and only when `allowLoopbackHttp` (the emulator and tests), so a production model always arrives over TLS or from
+ * our own Storage.
+ */
+export function parseSpeakerModelUri(uri: string, options: { allowLoopbackHttp: boolean }): SpeakerModelLocation {
+  const gs = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])\/(.+)$/.exec(uri);
+  if (gs) return { kind: "gs", bucket: gs[1], object: gs[2] };
+  let url: URL | undefined;
+  try {
+    url = new URL(uri);
+  } catch {
+    // reported below
+  }
+  if (url?.protocol === "https:" && url.hostname) return { kind: "http", url };
+  const loopback = url?.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  if (url && loopback && options.allowLoopbackHttp) return { kind: "http", url };
+  throw new Error(
+    `SPEAKER_MODEL_URI must be gs://bucket/object or an https:// URL` +
+      `${loopback ? " (plain http to loopback only in the emulator)" : ""}; got "${uri}"`,
+  );
+}
+
+/** The speaker-model params, checked together: a URI needs its pinned digest. */
+function speakerModelParams(): Pick<Config, "speakerModelPath" | "speakerModelUri" | "speakerModelSha256"> {
+  const uri = SPEAKER_MODEL_URI.value().trim();
+  const sha256 = SPEAKER_MODEL_SHA256.value().trim().toLowerCase();
+  if (sha256 && !/^[0-9a-f]{64}$/.test(sha256))
+    throw new Error(`SPEAKER_MODEL_SHA256 must be 64 hex digits (sha256sum model.onnx); got "${sha256}"`);
+  if (uri) {
+    parseSpeakerModelUri(uri, { allowLoopbackHttp: runsAgainstEmulators() });
+    if (!sha256)
+      throw new Error("SPEAKER_MODEL_SHA256 is required when SPEAKER_MODEL_URI is set (sha256sum model.onnx)");
+  }
+  const path = SPEAKER_MODEL_PATH.value().trim();
+  return { speakerModelPath: path === "baseline" ? "" : path, speakerModelUri: uri, speakerModelSha256: sha256 };
+}
+
 function defaultWebhookUrl(): string {
   const project = process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? "";
   return process.env.FUNCTIONS_EMULATOR === "true"
@@ -335,9 +400,12 @@ export function loadConfig(): Config {
     localChunkSeconds: LOCAL_CHUNK_SECONDS.value(),
     segmentMaxGapSeconds: numberParam("SEGMENT_MAX_GAP_SECONDS", SEGMENT_MAX_GAP_SECONDS.value(), 0, 60),
     segmentMaxSeconds: SEGMENT_MAX_SECONDS.value(),
-    speakerModelPath: SPEAKER_MODEL_PATH.value() === "baseline" ? "" : SPEAKER_MODEL_PATH.value(),
+    ...speakerModelParams(),
     speakerModelThreads: SPEAKER_MODEL_THREADS.value(),
-    speakerMatchThreshold: numberParam("SPEAKER_MATCH_THRESHOLD", SPEAKER_MATCH_THRESHOLD.value(), -1, 1),
+    speakerMatchThreshold:
+      SPEAKER_MATCH_THRESHOLD.value() === "calibrated"
+        ? null
+        : numberParam("SPEAKER_MATCH_THRESHOLD", SPEAKER_MATCH_THRESHOLD.value(), -1, 1),
     extractor: oneOf("EXTRACTOR", EXTRACTOR.value(), ["auto", "openai", "local"] as const),
     textEmbedder: oneOf("TEXT_EMBEDDER", TEXT_EMBEDDER.value(), ["auto", "openai", "local"] as const),
     openaiBaseUrl: OPENAI_BASE_URL.value(),

@@ -136,3 +136,17 @@ export const notificationRecorded = (
 ) => logger.info("notification recorded", { ...ctx, event: "notification_recorded", ...d });
 export const stageRedriven = (ctx: LogContext, topic: string) =>
   logger.warn("stage re-driven", { ...ctx, event: "stage_redriven", topic });
+
+export const speakerModelFetched = (d: { uri: string; sha256: string; bytes: number; durationMs: number }) =>
+  logger.info("speaker model fetched", { event: "speaker_model_fetched", ...d });
+export const speakerCalibrationMissing = (d: { model: string; calibration: string }) =>
+  logger.warn("speaker model has no calibration: plain cosine at a pinned SPEAKER_MATCH_THRESHOLD or the default", {
+    event: "speaker_calibration_missing",
+    ...d,
+  });
+export const speakerProfileReembedded = (ctx: LogContext, d: { profile: string; fromModel: string; toModel: string }) =>
+  logger.info("speaker profile re-embedded for a new model", { ...ctx, event: "speaker_profile_reembedded", ...d });
+export const speakerProfileNeedsReenrollment = (
+  ctx: LogContext,
+  d: { profile: string; fromModel: string; toModel: string; why: string },
+) => logger.warn("speaker profile needs re-enrollment", { ...ctx, event: "speaker_profile_needs_reenrollment", ...d });

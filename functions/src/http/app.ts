@@ -9,7 +9,14 @@ import { uploadForPostProcessing } from "./uploadForPostProcessing.js";
 import { refusalError } from "./refusals.js";
 import { rerunStage } from "./rerunStage.js";
 import { searchMemories, type SearchDeps } from "./searchMemories.js";
-import { addPersonSample, createPerson, renamePerson, uploadOwnVoice } from "./speechProfiles.js";
+import {
+  addPersonSample,
+  createPerson,
+  getSpeechProfiles,
+  reembedSpeechProfiles,
+  renamePerson,
+  uploadOwnVoice,
+} from "./speechProfiles.js";
 
 const methodNotAllowed = (allowed: string) => (_req: Request, res: Response) => {
   res
@@ -37,6 +44,8 @@ export function createApi(deps: ApiDeps): express.Express {
   route("post", "/v1/users/people", createPerson);
   route("patch", "/v1/users/people/:personId", renamePerson);
   route("post", "/v1/users/people/:personId/speech-samples", addPersonSample);
+  route("get", "/v1/users/speech-profile", getSpeechProfiles);
+  route("post", "/v1/users/speech-profile/reembed", reembedSpeechProfiles);
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: { code: "not_found", message: "No such endpoint." } });
   });

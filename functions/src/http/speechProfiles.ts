@@ -4,19 +4,28 @@
  * - `POST /v1/users/people` `{name}` / `PATCH /v1/users/people/{personId}` `{name}`: a known person;
  * - `POST /v1/users/people/{personId}/speech-samples` (multipart `file`): adds a sample to a person's profile.
  * Embeddings are stored, never raw audio unless the user allows audio storage (then in the recordings bucket).
+ * And reading them: `GET /v1/users/speech-profile` (the user's profile and their people's) and
+ * `POST /v1/users/speech-profile/reembed`; both first bring profiles of another speaker model to the current one
+ * (store/profileMigration.ts), and a profile that could not be is shown with `needs_reenrollment: true`.
  */
 import type { Request, Response } from "express";
 import type { DocumentReference } from "firebase-admin/firestore";
 import { z } from "zod";
 import { loadConfig } from "../config.js";
 import { HttpError } from "../errors.js";
-import { createSpeakerEmbedder } from "../providers/speakerEmbedder/create.js";
+import { speakerEmbedderFor } from "../providers/speakerEmbedder/create.js";
 import { meanEmbedding } from "../speaker/matching.js";
 import { bucket, db } from "../store/firebase.js";
 import { voiceSampleObjectName } from "../store/objectNames.js";
 import { writeNewObject } from "../store/objects.js";
 import { isValidDocumentId, peoplePath, personPath, userPath } from "../store/paths.js";
-import { storedSpeechProfileSchema, type StoredSpeechProfile } from "../store/profiles.js";
+import { reembedProfiles } from "../store/profileMigration.js";
+import {
+  REENROLLMENT_REASON_MODEL_CHANGED,
+  storedSpeechProfileSchema,
+  type StoredPersonSample,
+  type StoredSpeechProfile,
+} from "../store/profiles.js";
 import { allowsAudioStorage } from "../store/users.js";
 import { toJsonValue } from "./json.js";
 import { authenticate } from "./auth.js";
@@ -24,6 +33,11 @@ import { readVoiceSample, type VoiceSample } from "./voiceSample.js";
 
 /** A person's profile is the mean of at most this many most recent samples. */
 export const MAX_PERSON_SAMPLES = 10;
+/**
+ * Re-embedding inside a request starts no further profile after this long (the api function times out at 120 s, and
+ * one profile is at most 10 samples of at most 180 s); the rest are taken by the next request.
+ */
+export const REEMBED_BUDGET_MS = 45_000;
 
 const nameSchema = z.object({ name: z.string().trim().min(1).max(100) });
 
@@ -52,15 +66,23 @@ function profileOf(
   };
 }
 
-const profileView = (p: StoredSpeechProfile | undefined) =>
-  p
-    ? {
-        model_id: p.model_id,
-        sample_count: p.sample_count,
-        speech_seconds: Number(p.speech_seconds.toFixed(2)),
-        updated_at: p.updated_at,
-      }
-    : null;
+/**
+ * A profile as the app sees it. `needs_reenrollment` (with `reenrollment_reason`): the profile was made by another
+ * speaker model than the current one (`currentModelId`), so identification ignores it until the user records a new
+ * sample. Where the current model is not loaded (a rename), the flag stored by re-embedding is shown.
+ */
+export function profileView(p: StoredSpeechProfile | undefined, currentModelId?: string) {
+  if (!p) return null;
+  const stale = currentModelId === undefined ? p.needs_reenrollment === true : p.model_id !== currentModelId;
+  return {
+    model_id: p.model_id,
+    sample_count: p.sample_count,
+    speech_seconds: Number(p.speech_seconds.toFixed(2)),
+    updated_at: p.updated_at,
+    needs_reenrollment: stale,
+    reenrollment_reason: stale ? (p.reenrollment_reason ?? REENROLLMENT_REASON_MODEL_CHANGED) : null,
+  };
+}
 
 /** A stored profile that does not validate is shown as none, as `loadVoiceProfiles` leaves it out of matching. */
 function storedProfile(value: unknown): StoredSpeechProfile | undefined {
@@ -68,15 +90,24 @@ function storedProfile(value: unknown): StoredSpeechProfile | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-function personView(id: string, data: Record<string, unknown>) {
+function personView(id: string, data: Record<string, unknown>, currentModelId?: string) {
   return toJsonValue({
     id,
     name: data.name,
     created_at: data.created_at,
     updated_at: data.updated_at,
     speech_samples_count: Array.isArray(data.samples) ? data.samples.length : 0,
-    speech_profile: profileView(storedProfile(data.speech_profile)),
+    speech_profile: profileView(storedProfile(data.speech_profile), currentModelId),
   });
+}
+
+/** The user's own profile and their (non-deleted) people, as the app sees them. */
+async function profilesOf(uid: string, currentModelId: string) {
+  const [user, people] = await Promise.all([db().doc(userPath(uid)).get(), db().collection(peoplePath(uid)).get()]);
+  return {
+    speech_profile: profileView(storedProfile(user.get("speech_profile")), currentModelId),
+    people: people.docs.filter((d) => !d.get("deleted")).map((d) => personView(d.id, d.data(), currentModelId)),
+  };
 }
 
 function personIdParam(req: Request): string {
@@ -88,14 +119,43 @@ function personIdParam(req: Request): string {
 export async function uploadOwnVoice(req: Request, res: Response): Promise<void> {
   const uid = await authenticate(req);
   const config = loadConfig();
-  const embedder = await createSpeakerEmbedder(config.speakerModelPath, config.speakerModelThreads);
+  const embedder = await speakerEmbedderFor(config);
   const sample = await readVoiceSample(req, embedder);
   const object = await keepSampleAudio(uid, "self", sample);
-  const profile = profileOf(sample, sample.embedding, 1, sample.speechSeconds);
-  await db().doc(userPath(uid)).set({ speech_profile: profile }, { merge: true });
-  res
-    .status(200)
-    .json({ url: object ? `gs://${config.recordingsBucket}/${object}` : null, speech_profile: profileView(profile) });
+  const profile = { ...profileOf(sample, sample.embedding, 1, sample.speechSeconds), sample_object: object };
+  // The whole field is replaced (a merge would keep a stale `needs_reenrollment`); the rest of the doc is kept.
+  await db()
+    .doc(userPath(uid))
+    .set({ speech_profile: profile }, { mergeFields: ["speech_profile"] });
+  res.status(200).json({
+    url: object ? `gs://${config.recordingsBucket}/${object}` : null,
+    speech_profile: profileView(profile, embedder.modelId),
+  });
+}
+
+/** `GET /v1/users/speech-profile`: the user's profile and people's, brought to the current model where possible. */
+export async function getSpeechProfiles(req: Request, res: Response): Promise<void> {
+  const uid = await authenticate(req);
+  const embedder = await speakerEmbedderFor(loadConfig());
+  await reembedProfiles(uid, embedder, { budgetMs: REEMBED_BUDGET_MS });
+  res.status(200).json(await profilesOf(uid, embedder.modelId));
+}
+
+/**
+ * `POST /v1/users/speech-profile/reembed`: re-embeds profiles of another model from kept samples now, and says which
+ * were (`reembedded`), which need the user to record a sample (`needs_reenrollment`), and which are left for another
+ * call (`pending`), beside the profiles themselves.
+ */
+export async function reembedSpeechProfiles(req: Request, res: Response): Promise<void> {
+  const uid = await authenticate(req);
+  const embedder = await speakerEmbedderFor(loadConfig());
+  const result = await reembedProfiles(uid, embedder, { budgetMs: REEMBED_BUDGET_MS });
+  res.status(200).json({
+    reembedded: result.reembedded,
+    needs_reenrollment: result.needsReenrollment,
+    pending: result.pending,
+    ...(await profilesOf(uid, embedder.modelId)),
+  });
 }
 
 export async function createPerson(req: Request, res: Response): Promise<void> {
@@ -133,7 +193,7 @@ export async function addPersonSample(req: Request, res: Response): Promise<void
   const ref = db().doc(personPath(uid, personId));
   if (!(await ref.get()).exists) throw new HttpError(404, "person_not_found", "No such person.");
   const config = loadConfig();
-  const embedder = await createSpeakerEmbedder(config.speakerModelPath, config.speakerModelThreads);
+  const embedder = await speakerEmbedderFor(config);
   const sample = await readVoiceSample(req, embedder);
   const object = await keepSampleAudio(uid, personId, sample);
   const data = await addSample(ref, sample, object).catch(async (err: unknown) => {
@@ -141,24 +201,17 @@ export async function addPersonSample(req: Request, res: Response): Promise<void
     if (object) await bucket(config.recordingsBucket).file(object).delete({ ignoreNotFound: true });
     throw err;
   });
-  res.status(200).json(personView(personId, data));
+  res.status(200).json(personView(personId, data, embedder.modelId));
 }
 
 function addSample(ref: DocumentReference, sample: VoiceSample, object: string | null) {
   return db().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
     if (!snap.exists) throw new HttpError(404, "person_not_found", "No such person.");
-    type StoredSample = {
-      model_id: string;
-      embedding: number[];
-      speech_seconds: number;
-      created_at: string;
-      object: string | null;
-    };
     const now = new Date().toISOString();
     // Samples from another model cannot be averaged with this one's; a model change starts the profile afresh.
     const samples = [
-      ...((snap.get("samples") ?? []) as StoredSample[]).filter((s) => s.model_id === sample.modelId),
+      ...((snap.get("samples") ?? []) as StoredPersonSample[]).filter((s) => s.model_id === sample.modelId),
       {
         model_id: sample.modelId,
         embedding: Array.from(sample.embedding),

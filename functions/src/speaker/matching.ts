@@ -1,10 +1,11 @@
 /**
  * Matching diarized speakers against enrolled voice profiles (the user's own and known people's). Each speaker goes
- * to its most similar profile only above the threshold; a profile is given to at most one speaker (so at most one
- * speaker is the user), most similar pairs first. Everything else stays unknown. Pure.
+ * to its most similar profile (scored as the model's calibration says, scoring.ts) only above the threshold; a
+ * profile is given to at most one speaker (so at most one speaker is the user), most similar pairs first. Everything
+ * else stays unknown. Pure.
  */
 import type { VoiceProfile } from "../model/speaker.js";
-import { cosineSimilarity } from "./similarity.js";
+import { speakerScoring, type SpeakerScoring } from "./scoring.js";
 
 export interface SpeakerMatch {
   profileId: string;
@@ -15,13 +16,15 @@ export interface SpeakerMatch {
 export function matchSpeakers(
   speakers: Map<string, Float32Array>,
   profiles: VoiceProfile[],
-  threshold: number,
+  /** How to score and the threshold (scoring.ts); a bare number is a threshold on the plain cosine. */
+  scoring: SpeakerScoring | number,
 ): Map<string, SpeakerMatch | null> {
+  const { threshold, score } = typeof scoring === "number" ? speakerScoring(scoring) : scoring;
   const pairs: { speaker: string; profile: VoiceProfile; similarity: number }[] = [];
   for (const [speaker, embedding] of speakers) {
     for (const profile of profiles) {
       if (profile.embedding.length !== embedding.length) continue;
-      const similarity = cosineSimilarity(embedding, profile.embedding);
+      const similarity = score(embedding, profile.embedding);
       if (similarity >= threshold) pairs.push({ speaker, profile, similarity });
     }
   }

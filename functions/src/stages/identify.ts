@@ -14,6 +14,7 @@ import type { JobMessage, JobRef, Postprocessing } from "../model/job.js";
 import type { SpeakerEmbedder } from "../model/speaker.js";
 import type { TranscriptSegment } from "../model/transcript.js";
 import { runStage, type StageDeps } from "../pipeline/runStage.js";
+import { scoringFor } from "../providers/speakerEmbedder/scoring.js";
 import { matchSpeakers, type SpeakerMatch } from "../speaker/matching.js";
 import { bucket, db } from "../store/firebase.js";
 import { loadJobJson } from "../store/objects.js";
@@ -136,7 +137,7 @@ export async function identify(message: JobMessage, deps: IdentifyDeps): Promise
       embedSpeakers(segments, audio, embedder),
       loadVoiceProfiles(job.uid, embedder.modelId),
     ]);
-    const matches = matchSpeakers(speakers, profiles, config.speakerMatchThreshold);
+    const matches = matchSpeakers(speakers, profiles, scoringFor(embedder, config.speakerMatchThreshold));
     const named = applyMatches(segments, matches);
     const bytes = Buffer.byteLength(JSON.stringify(named));
     if (bytes > MAX_TRANSCRIPT_BYTES) {

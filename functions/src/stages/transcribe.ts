@@ -17,6 +17,7 @@ import { planChunks } from "../providers/transcriber/chunkPlan.js";
 import { sha256Hex } from "../providers/transcriber/falWebhookSignature.js";
 import type { ChunkedTranscriber, QueuedTranscriber, TranscriberFactory } from "../providers/transcriber/types.js";
 import { downloadWavSamples, loadJobJson, readUrlFor, saveJobJson } from "../store/objects.js";
+import { loadVoiceProfiles } from "../store/profiles.js";
 import { chunkWordsObjectName } from "../store/objectNames.js";
 import { publishJobMessage } from "../store/publish.js";
 import { retryDelayMs, transcriptionCompletion } from "./transcriptionResult.js";
@@ -187,6 +188,7 @@ async function transcribeLocally(
   for (let i = 0; i < total; i++) {
     words.push(...(await loadJobJson<Transcript>(config.postprocessingBucket, chunkWordsObjectName(job, i))).words);
   }
-  const labelled = await local.labelSpeakers(samples, sampleRate, words);
+  const known = await loadVoiceProfiles(job.uid, local.speakerModelId);
+  const labelled = await local.labelSpeakers(samples, sampleRate, words, known);
   return transcriptionCompletion(job, { words: labelled, language: "en", model: local.model }, config);
 }

@@ -21,6 +21,8 @@ export const segmentsObjectName = (job: JobRef) => `${jobPrefix(job)}.segments.j
 export const reprocessResultObjectName = (job: JobRef) => `${jobPrefix(job)}.reprocess.json`;
 /** The emotion analysis, saved before the stage completes, for the same reason. */
 export const emotionResultObjectName = (job: JobRef) => `${jobPrefix(job)}.emotion.json`;
+/** Where the enrollment samples of one profile (`self` or a person's id) are kept in the recordings bucket. */
+export const voiceSamplePrefix = (uid: string, owner: string) => `${uid}/speech_profiles/${owner}/`;
 /** An enrollment sample kept in the recordings bucket (only when the user allows audio storage). */
 export const voiceSampleObjectName = (uid: string, owner: string, at: Date, ext: string) =>
-  `${uid}/speech_profiles/${owner}/${at.getTime()}.${ext}`;
+  `${voiceSamplePrefix(uid, owner)}${at.getTime()}.${ext}`;

@@ -16,8 +16,30 @@ export const storedSpeechProfileSchema = z.object({
   sample_count: z.number().int(),
   speech_seconds: z.number(),
   updated_at: z.string(),
+  /**
+   * The user's own profile: the kept sample audio it was made from (recordings bucket), null when none was kept.
+   * Absent on profiles from before it was recorded (re-embedding then looks for the newest kept sample).
+   */
+  sample_object: z.string().nullable().optional(),
+  /** Set when the profile was made by another model and could not be re-embedded: the app should ask for a sample. */
+  needs_reenrollment: z.boolean().optional(),
+  reenrollment_reason: z.string().optional(),
 });
 export type StoredSpeechProfile = z.infer<typeof storedSpeechProfileSchema>;
+
+/** One of a person's samples (`users/{uid}/people/{personId}.samples[]`); the profile is their mean. */
+export const storedPersonSampleSchema = z.object({
+  model_id: z.string(),
+  embedding: z.array(z.number()),
+  speech_seconds: z.number(),
+  created_at: z.string(),
+  /** The sample's audio in the recordings bucket, kept only when the user allows audio storage. */
+  object: z.string().nullable(),
+});
+export type StoredPersonSample = z.infer<typeof storedPersonSampleSchema>;
+
+/** Why a profile cannot be used until the user records a new sample. */
+export const REENROLLMENT_REASON_MODEL_CHANGED = "model_changed";
 
 function toProfiles(
   id: string,

@@ -6,9 +6,5 @@ export const identify = onStageMessage("identify", { memory: "2GiB", cpu: 1 }, a
     import("../stages/identify.js"),
     import("../providers/speakerEmbedder/create.js"),
   ]);
-  const { speakerModelPath, speakerModelThreads } = deps.config;
-  await stage.identify(message, {
-    ...deps,
-    speakerEmbedder: () => embedders.createSpeakerEmbedder(speakerModelPath, speakerModelThreads),
-  });
+  await stage.identify(message, { ...deps, speakerEmbedder: () => embedders.speakerEmbedderFor(deps.config) });
 });

@@ -247,6 +247,100 @@ describe("speaker identification", () => {
   });
 });
 
+/**
+ * Many-voice conversations through the real triggers (issue: three clearly different voices in 33 s of 8 short turns
+ * came out as one speaker). Each voice's segments must carry one speaker label of its own; the enrolled user's are
+ * `is_user`, the enrolled person's named, and the strangers' unknown.
+ */
+describe("conversations of three and four voices", () => {
+  const SECOND_STRANGER = { voice: "en+m4", pitch: 10 };
+  const cases = [
+    {
+      name: "three voices in eight short turns",
+      lines: [
+        [USER_VOICE, "Did you get the invitation for Saturday?"],
+        [PERSON_VOICE, "Yes, it came this morning."],
+        [STRANGER_VOICE, "Mine too, are we all going?"],
+        [USER_VOICE, "I think so, if the weather holds."],
+        [PERSON_VOICE, "I can bring the salad and some bread."],
+        [STRANGER_VOICE, "Then I will bring drinks for everyone."],
+        [USER_VOICE, "Perfect, see you both on Saturday."],
+        [PERSON_VOICE, "See you there."],
+      ],
+    },
+    {
+      name: "four voices",
+      lines: [
+        [USER_VOICE, "Welcome everyone, let us go through the launch plan for next month."],
+        [PERSON_VOICE, "The design work is finished and the screens are ready for review."],
+        [STRANGER_VOICE, "Marketing needs the final screenshots by the end of this week."],
+        [SECOND_STRANGER, "The servers are ready and the load tests passed yesterday evening."],
+        [USER_VOICE, "Good, then the only open point is the pricing page."],
+        [PERSON_VOICE, "I can finish the pricing page on Wednesday."],
+        [STRANGER_VOICE, "That works for us, we will write the announcement around it."],
+        [SECOND_STRANGER, "I will keep an eye on the servers during the launch day."],
+        [USER_VOICE, "Thank you all, I will send the notes after this meeting."],
+      ],
+    },
+  ] as const;
+
+  it.each(cases)(
+    "$name: each voice one speaker, the user is_user, the person named",
+    { timeout: 240_000 },
+    async ({ lines }) => {
+      const user = await createUser({ storeRecordings: false });
+      const personId = await enroll(user);
+      const memoryId = await createMemory(user.uid);
+      const conversation = await makeConversation(
+        lines.map(([v, text]) => ({ ...v, text })),
+        { gapS: 0.6 },
+      );
+      const res = await postAudio({ memoryId, token: user.idToken, file: conversation.wav });
+      expect(res.status).toBe(200);
+      const pp = await waitForEnded(user.uid, memoryId);
+      expect(pp.status).toBe("completed");
+
+      const segments = (await readMemory(user.uid, memoryId))!.transcript_segments as {
+        is_user: boolean;
+        person_id: string | null;
+        start: number;
+        end: number;
+        speaker: string;
+      }[];
+      // The voice speaking at a segment's middle (segments between turns are not counted).
+      const voiceAt = (s: { start: number; end: number }) => {
+        const mid = (s.start + s.end) / 2;
+        const i = conversation.turns.findIndex((t) => mid >= t.start && mid <= t.end);
+        return i < 0 ? null : lines[i][0];
+      };
+      const voices = [...new Set(lines.map(([v]) => v))];
+      const labelOf = new Map<object, string>();
+      for (const voice of voices) {
+        const mine = segments.filter((s) => voiceAt(s) === voice);
+        expect(mine.length, JSON.stringify(voice)).toBeGreaterThan(0);
+        const counts = new Map<string, number>();
+        for (const s of mine) counts.set(s.speaker, (counts.get(s.speaker) ?? 0) + (s.end - s.start));
+        const [label, time] = [...counts].sort((a, b) => b[1] - a[1])[0];
+        const total = mine.reduce((n, s) => n + s.end - s.start, 0);
+        // Consistent: at least 80 % of the voice's speech under one label.
+        expect(time / total, `${JSON.stringify(voice)}: ${JSON.stringify([...counts])}`).toBeGreaterThanOrEqual(0.8);
+        labelOf.set(voice, label);
+      }
+      // Distinct: no two voices share their label.
+      expect(new Set(labelOf.values()).size).toBe(voices.length);
+      const share = (voice: object, expected: (s: (typeof segments)[number]) => boolean) => {
+        const mine = segments.filter((s) => voiceAt(s) === voice);
+        return mine.filter(expected).length / mine.length;
+      };
+      expect(share(USER_VOICE, (s) => s.is_user && s.person_id === null)).toBeGreaterThanOrEqual(0.8);
+      expect(share(PERSON_VOICE, (s) => !s.is_user && s.person_id === personId)).toBeGreaterThanOrEqual(0.8);
+      for (const stranger of voices.filter((v) => v !== USER_VOICE && v !== PERSON_VOICE)) {
+        expect(share(stranger, (s) => !s.is_user && s.person_id === null)).toBe(1);
+      }
+    },
+  );
+});
+
 describe("enrollment endpoints", () => {
   it("stores sample audio only when the user allows audio storage", async () => {
     const user = await createUser({ storeRecordings: true });

@@ -3,7 +3,8 @@
  * It is the zero-config default and test double where no pretrained speaker model is available (none is in npm or
  * Debian). It separates clearly different voices, not similar ones (README "Speaker identification").
  */
-import type { SpeakerEmbedder } from "../../model/speaker.js";
+import { speakerCalibrationSchema, type SpeakerEmbedder } from "../../model/speaker.js";
+import calibration from "./baseline.calibration.json" with { type: "json" };
 import { fbank, mfcc, pitchTrack } from "../../speaker/features.js";
 
 const SAMPLE_RATE = 16_000;
@@ -24,6 +25,11 @@ const LOG_F0_WEIGHT = 16;
 export class BaselineSpeakerEmbedder implements SpeakerEmbedder {
   readonly modelId = "baseline-mfcc-f0-v1";
   readonly dimension = 2 * NUM_CEPS + 2;
+  /**
+   * Measured by `npm run bench` (speaker) on a background of ten generated voices and copied from
+   * bench-results/speaker-calibration.json: the whitening background and the threshold on its scale.
+   */
+  readonly calibration = speakerCalibrationSchema.parse(calibration);
 
   async embed(samples: Float32Array): Promise<Float32Array | null> {
     const logMel = fbank(samples, SAMPLE_RATE);

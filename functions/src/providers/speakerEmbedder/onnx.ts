@@ -10,7 +10,7 @@ import { availableParallelism } from "node:os";
 import type { InferenceSession } from "onnxruntime-node";
 import { onnxRuntime, type Ort } from "../../audio/onnxRuntime.js";
 import { PipelineError } from "../../errors.js";
-import type { SpeakerEmbedder } from "../../model/speaker.js";
+import type { SpeakerCalibration, SpeakerEmbedder } from "../../model/speaker.js";
 import { FRAME_SHIFT_S, NUM_MEL_BINS, fbank } from "../../speaker/features.js";
 
 const SAMPLE_RATE = 16_000;
@@ -33,6 +33,8 @@ const DEFAULT_INTRA_OP_THREADS = Math.min(2, availableParallelism());
 export interface OnnxEmbedderOptions {
   /** Threads for one inference; by default 2, or 1 on a single-core machine. */
   intraOpNumThreads?: number;
+  /** The calibration read beside the model (create.ts), carried for scoring (scoring.ts). */
+  calibration?: SpeakerCalibration | null;
 }
 
 /**
@@ -54,6 +56,7 @@ export class OnnxSpeakerEmbedder implements SpeakerEmbedder {
     readonly modelId: string,
     readonly dimension: number,
     private readonly io: { input: string; output: string; featureDim: number; sampleScale: number },
+    readonly calibration: SpeakerCalibration | null = null,
   ) {}
 
   /** Reads and checks the model once (one session, reused by every call; `embed` calls may overlap). */
@@ -76,7 +79,7 @@ export class OnnxSpeakerEmbedder implements SpeakerEmbedder {
       });
     }
     try {
-      return await OnnxSpeakerEmbedder.checked(ort, session, bytes, modelPath);
+      return await OnnxSpeakerEmbedder.checked(ort, session, bytes, modelPath, options.calibration ?? null);
     } catch (error) {
       await session.release().catch(() => undefined);
       throw error;
@@ -89,6 +92,7 @@ export class OnnxSpeakerEmbedder implements SpeakerEmbedder {
     session: InferenceSession,
     bytes: Buffer,
     modelPath: string,
+    calibration: SpeakerCalibration | null,
   ): Promise<OnnxSpeakerEmbedder> {
     const fail = (why: string) =>
       new SpeakerModelError(`Speaker model ${modelPath} is not a wespeaker-style model: ${why}`);
@@ -117,7 +121,13 @@ export class OnnxSpeakerEmbedder implements SpeakerEmbedder {
 
     // The file's hash, not its path: a model replaced at the same path must not be compared with stored embeddings.
     const modelId = `onnx:${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}`;
-    return new OnnxSpeakerEmbedder(ort, session, modelId, dimension, { input, output, featureDim, sampleScale });
+    if (calibration?.model_id !== undefined && calibration.model_id !== modelId)
+      throw new SpeakerModelError(
+        `Speaker model ${modelPath}: its calibration was measured for ${calibration.model_id}, not for this model ` +
+          `(${modelId}); recalibrate it (npm run bench), or remove the calibration`,
+      );
+    const io = { input, output, featureDim, sampleScale };
+    return new OnnxSpeakerEmbedder(ort, session, modelId, dimension, io, calibration);
   }
 
   /** L2-normalised embedding of 16 kHz mono samples in [-1, 1]; null below 0.5 s or for a silent input. */

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { sliceSamples, writeWavSamples } from "../../audio/pcm.js";
 import { withTempDir } from "../../audio/tempDir.js";
 import { sharedVad } from "../../audio/vad.js";
+import type { VoiceProfile } from "../../model/speaker.js";
 import type { SpeechRegion, Word } from "../../model/transcript.js";
 import { diarize } from "../../speaker/diarize.js";
 import { assignSpeakers } from "../../transcript/assignSpeakers.js";
@@ -20,6 +21,8 @@ export const localTranscriberAvailable = () => isPocketsphinxAvailable();
 export class LocalTranscriber implements ChunkedTranscriber {
   readonly kind = "local";
   readonly model = LOCAL_MODEL;
+  private readonly embedder = new BaselineSpeakerEmbedder();
+  readonly speakerModelId = this.embedder.modelId;
 
   async detectSpeech(samples: Float32Array): Promise<SpeechRegion[]> {
     return (await sharedVad()).detect(samples);
@@ -34,10 +37,16 @@ export class LocalTranscriber implements ChunkedTranscriber {
     });
   }
 
-  async labelSpeakers(samples: Float32Array, sampleRate: number, words: Word[]): Promise<Word[]> {
+  async labelSpeakers(
+    samples: Float32Array,
+    sampleRate: number,
+    words: Word[],
+    known: VoiceProfile[] = [],
+  ): Promise<Word[]> {
     const turns = await diarize(samples, sampleRate, {
       vad: await sharedVad(),
-      embedder: new BaselineSpeakerEmbedder(),
+      embedder: this.embedder,
+      anchors: known.map((p) => ({ label: p.id, embedding: p.embedding })),
     });
     return assignSpeakers(words, turns);
   }

@@ -3,6 +3,7 @@
  * a queued one (the work happens at the provider; a request id now, the result later by webhook or poll) and a
  * chunked one (the work happens here, one chunk of the recording per invocation, then one diarization pass).
  */
+import type { VoiceProfile } from "../../model/speaker.js";
 import type { SpeechRegion, Transcript, Word } from "../../model/transcript.js";
 
 export type TranscriberKind = "fal" | "local";
@@ -24,11 +25,16 @@ export interface QueuedTranscriber {
 export interface ChunkedTranscriber {
   readonly kind: "local";
   readonly model: string;
+  /** The speaker embedder its diarization uses: enrolled profiles of this model can anchor it. */
+  readonly speakerModelId: string;
   detectSpeech(samples: Float32Array): Promise<SpeechRegion[]>;
   /** Words of [startS, endS) of the recording, with times on the recording's clock. */
   transcribeChunk(samples: Float32Array, sampleRate: number, startS: number, endS: number): Promise<Word[]>;
-  /** Speaker labels for the whole recording's words (one diarization over the whole file, so labels agree). */
-  labelSpeakers(samples: Float32Array, sampleRate: number, words: Word[]): Promise<Word[]>;
+  /**
+   * Speaker labels for the whole recording's words (one diarization over the whole file, so labels agree). Known
+   * voices (profiles of `speakerModelId`) seed their speakers' clusters, so diarization and identification agree.
+   */
+  labelSpeakers(samples: Float32Array, sampleRate: number, words: Word[], known?: VoiceProfile[]): Promise<Word[]>;
 }
 
 export type Transcriber = QueuedTranscriber | ChunkedTranscriber;

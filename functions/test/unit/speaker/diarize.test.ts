@@ -2,11 +2,11 @@
 import { describe, expect, it } from "vitest";
 import { decodeWavSamples } from "../../../src/audio/pcm.js";
 import { SileroVad } from "../../../src/audio/vad.js";
-import { diarize, splitLongRegions } from "../../../src/speaker/diarize.js";
+import { diarize, diarizeWithAnchors, splitChangeWindows, splitLongRegions } from "../../../src/speaker/diarize.js";
 import type { SpeakerTurn, SpeechRegion } from "../../../src/model/transcript.js";
 import { BaselineSpeakerEmbedder } from "../../../src/providers/speakerEmbedder/baseline.js";
 import type { SpeakerEmbedder } from "../../../src/model/speaker.js";
-import { type ConversationTurn, makeConversation } from "../../support/speech.js";
+import { type ConversationTurn, makeConversation, speakerTimeAccuracy } from "../../support/speech.js";
 
 const LINES = [
   "Hello there, how are you doing today?",
@@ -73,6 +73,49 @@ describe("diarize with silero VAD and the baseline embedder", () => {
       embedder: new BaselineSpeakerEmbedder(),
     });
     expect(new Set(turns.map((t) => t.speaker))).toEqual(new Set(["SPEAKER_00"]));
+  });
+
+  // Like the issue's case (three clearly different voices, 8 turns, ~35 s): the silhouette-based count found two.
+  // The four-voice one it called three.
+  it.each([
+    {
+      voices: [
+        { voice: "en-us", pitch: 50 },
+        { voice: "en+f3", pitch: 50 },
+        { voice: "en+m2", pitch: 20 },
+      ],
+      order: [0, 1, 2, 0, 2, 1, 0, 1],
+      sentencesPerTurn: 2,
+    },
+    {
+      voices: [
+        { voice: "en-us", pitch: 50 },
+        { voice: "en+m2", pitch: 20 },
+        { voice: "en+f4", pitch: 50 },
+        { voice: "en+f5", pitch: 85 },
+      ],
+      order: [0, 1, 2, 3, 1, 0, 3, 2, 0, 3],
+      sentencesPerTurn: 1,
+    },
+  ])("finds $voices.length espeak voices and gives ≥ 90 % of the speech time to the right one", async (c) => {
+    const lines = [...LINES, "See you on Monday then.", "Take care and say hello to everyone."];
+    const text = (i: number) =>
+      Array.from({ length: c.sentencesPerTurn }, (_, k) => lines[(i + 3 * k) % lines.length]).join(" ");
+    const conversation = await makeConversation(
+      c.order.map((v, i) => ({ ...c.voices[v], text: text(i) })),
+      { gapS: 0.6 },
+    );
+    const { samples, sampleRate } = decodeWavSamples(conversation.wav);
+    const turns = await diarize(samples, sampleRate, {
+      vad: await SileroVad.load(),
+      embedder: new BaselineSpeakerEmbedder(),
+    });
+    const truth = conversation.turns.map((t, i) => ({ ...t, voice: String(c.order[i]) }));
+    const accuracy = speakerTimeAccuracy(truth, turns);
+    console.info(`diarize: ${c.voices.length} voices, ${accuracy.toFixed(3)} of the speech time right`);
+
+    expect(new Set(turns.map((t) => t.speaker)).size).toBe(c.voices.length);
+    expect(accuracy).toBeGreaterThanOrEqual(0.9);
   });
 
   it("refuses audio that is not 16 kHz", async () => {
@@ -161,6 +204,57 @@ describe("diarize logic (fake VAD and embedder)", () => {
       { start: 5.5, end: 8, speaker: "SPEAKER_01" },
     ]);
     expect(await diarize(samples, SR, { vad: fixedVad([]), embedder: levelEmbedder })).toEqual([]);
+  });
+
+  it("reports the speaker each anchor seeded; ignores anchors of other dimensions and voices not present", async () => {
+    const parts: [number, number, number][] = [
+      [0, 1, 0.1],
+      [1.5, 2.5, 0.1],
+      [4, 5, 0.2],
+      [5.5, 6.5, 0.2],
+    ];
+    const options = {
+      vad: fixedVad(parts.map(([start, end]) => ({ start, end }))),
+      embedder: levelEmbedder,
+      anchors: [
+        { label: "user", embedding: Float32Array.from([0, 1]) },
+        { label: "absent", embedding: Float32Array.from([1, 1]) },
+        { label: "other-model", embedding: Float32Array.from([0, 1, 0]) },
+      ],
+    };
+    const { turns, anchoredSpeakers } = await diarizeWithAnchors(signal(parts), SR, options);
+    expect(turns).toEqual([
+      { start: 0, end: 2.5, speaker: "SPEAKER_00" },
+      { start: 4, end: 6.5, speaker: "SPEAKER_01" },
+    ]);
+    expect(anchoredSpeakers).toEqual(new Map([["user", "SPEAKER_01"]]));
+  });
+
+  it("splits a small cluster of windows that straddle speaker changes between the speakers around them", () => {
+    const windows = [
+      { start: 0, end: 2.5, cluster: 0 },
+      { start: 2.5, end: 5, cluster: 2 }, // 0 → 1 inside one VAD region
+      { start: 5, end: 7.5, cluster: 1 },
+      { start: 8, end: 10.5, cluster: 1 },
+      { start: 10.5, end: 13, cluster: 2 }, // 1 → 0
+      { start: 13, end: 15.5, cluster: 0 },
+      { start: 16, end: 18.5, cluster: 3 }, // a speaker of its own after a pause
+      { start: 18.5, end: 21, cluster: 1 },
+    ];
+    expect(splitChangeWindows(windows)).toEqual([
+      { start: 0, end: 2.5, cluster: 0 },
+      { start: 2.5, end: 3.75, cluster: 0 },
+      { start: 3.75, end: 5, cluster: 1 },
+      { start: 5, end: 7.5, cluster: 1 },
+      { start: 8, end: 10.5, cluster: 1 },
+      { start: 10.5, end: 11.75, cluster: 1 },
+      { start: 11.75, end: 13, cluster: 0 },
+      { start: 13, end: 15.5, cluster: 0 },
+      { start: 16, end: 18.5, cluster: 3 },
+      { start: 18.5, end: 21, cluster: 1 },
+    ]);
+    // A cluster an anchor seeded is a known voice: kept.
+    expect(splitChangeWindows(windows, new Set([2]))).toEqual(windows);
   });
 
   it("splitLongRegions cuts only regions over the limit, into equal windows of half to all of it", () => {
