@@ -248,24 +248,24 @@ describe("speaker identification", () => {
 });
 
 /**
- * Many-voice conversations through the real triggers (issue: three clearly different voices in 33 s of 8 short turns
- * came out as one speaker). Each voice's segments must carry one speaker label of its own; the enrolled user's are
+ * Many-voice conversations through the real triggers (issue: three clearly different voices in 33 s of 8 turns came
+ * out as one speaker). Each voice's segments must carry one speaker label of its own; the enrolled user's are
  * `is_user`, the enrolled person's named, and the strangers' unknown.
  */
 describe("conversations of three and four voices", () => {
-  const SECOND_STRANGER = { voice: "en+m4", pitch: 10 };
+  const SECOND_STRANGER = { voice: "en-us+m7", pitch: 10 };
   const cases = [
     {
-      name: "three voices in eight short turns",
+      name: "three voices in eight turns (about 38 s)",
       lines: [
-        [USER_VOICE, "Did you get the invitation for Saturday?"],
-        [PERSON_VOICE, "Yes, it came this morning."],
-        [STRANGER_VOICE, "Mine too, are we all going?"],
-        [USER_VOICE, "I think so, if the weather holds."],
-        [PERSON_VOICE, "I can bring the salad and some bread."],
-        [STRANGER_VOICE, "Then I will bring drinks for everyone."],
-        [USER_VOICE, "Perfect, see you both on Saturday."],
-        [PERSON_VOICE, "See you there."],
+        [USER_VOICE, "Did you get the invitation for the party on Saturday evening? I found it in the letter box."],
+        [PERSON_VOICE, "Yes, it came this morning, together with a little map of the garden and the parking."],
+        [STRANGER_VOICE, "Mine came too, so are we all going to be there? I would like to bring my brother."],
+        [USER_VOICE, "I think so, if the weather holds and the trains are running on time that day."],
+        [PERSON_VOICE, "I can bring the salad and some fresh bread from the bakery around the corner."],
+        [STRANGER_VOICE, "Then I will bring drinks and ice for everyone, and some music for the evening."],
+        [USER_VOICE, "Perfect, let us meet at the station at six and walk to the garden together."],
+        [PERSON_VOICE, "See you there, and do not forget the umbrella in case it rains again."],
       ],
     },
     {
