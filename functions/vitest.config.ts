@@ -23,7 +23,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
-          setupFiles: ["test/support/env.ts"],
+          setupFiles: ["test/support/env.ts", "test/support/teeLogs.ts"],
           // One emulator suite for all files: run them one after another so triggers are not starved on 2 cores.
           fileParallelism: false,
           testTimeout: 60_000,
@@ -35,10 +35,17 @@ export default defineConfig({
         test: {
           name: "providers",
           include: ["test/providers/**/*.test.ts"],
-          setupFiles: ["test/support/env.ts"],
+          setupFiles: ["test/support/env.ts", "test/support/teeLogs.ts"],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        // After the e2e and provider runs (scripts/test.sh): the monitoring assets against the log lines they wrote.
+        test: {
+          name: "monitoring",
+          include: ["test/monitoring/**/*.test.ts"],
         },
       },
     ],

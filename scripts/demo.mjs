@@ -58,7 +58,7 @@ if (res.status !== 200) {
 const jobId = body.postprocessing.job_id;
 say(`200 OK: job ${jobId}, status ${body.postprocessing.status}`);
 
-// Follow the memory document; print each change of phase or stage states once.
+// Follow the memory document as the app does (a listener); print the progress bar each time it changes.
 const started = Date.now();
 const memory = await new Promise((resolve, reject) => {
   let last = "";
@@ -69,10 +69,24 @@ const memory = await new Promise((resolve, reject) => {
   const stop = memoryRef.onSnapshot((snap) => {
     const pp = snap.get("postprocessing");
     if (!pp || pp.job_id !== jobId) return;
-    const stages = Object.entries(pp.stages ?? {})
-      .map(([name, s]) => `${name}=${s.state}`)
-      .join(" ");
-    const line = `${pp.status} · ${pp.phase} · ${stages}`;
+    // A progress bar the way the app would draw it: phase, percent and the estimated time left.
+    const progress = pp.progress ?? {
+      phase: pp.phase,
+      percent: 0,
+      eta_seconds: null,
+    };
+    const width = 30;
+    const filled = Math.round((progress.percent / 100) * width);
+    const bar = `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
+    const eta =
+      progress.eta_seconds === null
+        ? ""
+        : ` · about ${progress.eta_seconds}s left`;
+    const optional =
+      pp.status === "completed" && pp.optional_open
+        ? " · emotion analysis still running"
+        : "";
+    const line = `${bar} ${String(progress.percent).padStart(3)}% ${progress.phase}${pp.status === "completed" ? "" : eta}${optional}`;
     if (line !== last)
       say(`+${((Date.now() - started) / 1000).toFixed(1)}s  ${line}`);
     last = line;

@@ -30,6 +30,8 @@ if (command === "status") {
     tx.update(ref, {
       "postprocessing.status": "canceled",
       "postprocessing.phase": "canceled",
+      "postprocessing.optional_open": false,
+      "postprocessing.progress": { phase: "canceled", percent: 100, eta_seconds: 0 },
       "postprocessing.fail_reason": reason,
       "postprocessing.updated_at": new Date().toISOString(),
     });

@@ -8,14 +8,19 @@ set -euo pipefail
 cd "$ROOT"
 npm --prefix functions run --silent typecheck
 npm --prefix functions run --silent lint
-reports=("$ROOT/functions/.vitest-report.json" "$ROOT/functions/.vitest-report-providers.json")
-rm -f "${reports[@]}"
+reports=("$ROOT/functions/.vitest-report.json" "$ROOT/functions/.vitest-report-providers.json"
+  "$ROOT/functions/.vitest-report-monitoring.json")
+# The emulated functions copy their log lines here (LOG_TEE_FILE in functions/.env.demo-*) for the monitoring test.
+rm -f "${reports[@]}" "$ROOT/functions/.e2e-logs.jsonl"
 status=0
 firebase emulators:exec --project demo-memories \
   "npm --prefix functions test -- --reporter=default --reporter=json --outputFile=.vitest-report.json" < /dev/null || status=$?
 firebase emulators:exec --project demo-providers \
   "npm --prefix functions run test:providers -- --reporter=default --reporter=json --outputFile=.vitest-report-providers.json" \
   < /dev/null || status=$?
+# The Cloud console assets (monitoring/) against the log lines both runs wrote.
+npm --prefix functions run --silent test:monitoring -- --reporter=default --reporter=json \
+  --outputFile=.vitest-report-monitoring.json || status=$?
 node -e '
   let failed = false;
   for (const file of process.argv.slice(1)) {

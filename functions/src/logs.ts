@@ -4,8 +4,51 @@
  * `eventId` of the delivery; results carry `outcome` and `durationMs`. Lines about no job (a sweep's summary, a
  * refused webhook) carry what they know.
  */
-import { logger } from "firebase-functions";
+import { appendFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { logger as functionsLogger } from "firebase-functions";
 import type { ProviderCall } from "./model/usage.js";
+
+/**
+ * firebase-functions' logger (structured JSON on stdout, which Cloud Logging parses into `jsonPayload`), plus a copy
+ * of every line to LOG_TEE_FILE when that is set: the e2e run collects the lines the code really writes, and the
+ * monitoring test checks every log-based metric's filter against them (monitoring/README.md). Unset in production.
+ */
+const tee = (severity: string) => (message: string, data: Record<string, unknown>) => {
+  const file = process.env.LOG_TEE_FILE;
+  if (!file) return;
+  try {
+    // Relative to the functions directory (this file is in src/ or lib/), whatever the process's cwd.
+    appendFileSync(
+      resolve(fileURLToPath(new URL("..", import.meta.url)), file),
+      `${JSON.stringify({ severity, message, ...data })}\n`,
+    );
+  } catch {
+    // A test aid only: never let it break the line being logged.
+  }
+};
+const logger = {
+  debug: (message: string, data: Record<string, unknown>) => {
+    functionsLogger.debug(message, data);
+    tee("DEBUG")(message, data);
+  },
+  info: (message: string, data: Record<string, unknown>) => {
+    functionsLogger.info(message, data);
+    tee("INFO")(message, data);
+  },
+  warn: (message: string, data: Record<string, unknown>) => {
+    functionsLogger.warn(message, data);
+    tee("WARNING")(message, data);
+  },
+  error: (message: string, data: Record<string, unknown>) => {
+    functionsLogger.error(message, data);
+    tee("ERROR")(message, data);
+  },
+};
+
+/** The code before the first colon of a failure reason ("fal_rejected: …" → "fal_rejected"), for metric labels. */
+export const reasonCode = (reason: string) => /^[a-z0-9_]+/.exec(reason)?.[0] ?? "other";
 
 export interface LogContext {
   uid?: string;
@@ -63,9 +106,31 @@ export const stageRetrying = (ctx: LogContext, durationMs: number, err: unknown)
     error: String(err),
   });
 export const jobFailed = (ctx: LogContext, reason: string) =>
-  logger.error("job failed", { ...ctx, event: "job_failed", outcome: "failed", reason });
+  logger.error("job failed", {
+    ...ctx,
+    event: "job_failed",
+    outcome: "failed",
+    reason,
+    reasonCode: reasonCode(reason),
+  });
 export const jobCanceled = (ctx: LogContext, reason: string) =>
-  logger.info("job canceled", { ...ctx, event: "job_canceled", outcome: "canceled", reason });
+  logger.info("job canceled", {
+    ...ctx,
+    event: "job_canceled",
+    outcome: "canceled",
+    reason,
+    reasonCode: reasonCode(reason),
+  });
+/** The job's required stages are all done: end-to-end time, and that time per second of audio. */
+export const jobCompleted = (ctx: LogContext, d: { durationMs: number; audioSeconds: number | null }) =>
+  logger.info("job completed", {
+    ...ctx,
+    event: "job_completed",
+    outcome: "completed",
+    durationMs: d.durationMs,
+    audioSeconds: d.audioSeconds,
+    ...(d.audioSeconds ? { msPerAudioSecond: Math.round(d.durationMs / d.audioSeconds) } : {}),
+  });
 export const messagePublished = (ctx: LogContext, topic: string, messageId: string) =>
   logger.info("message published", { ...ctx, event: "message_published", topic, messageId });
 
@@ -150,3 +215,42 @@ export const speakerProfileNeedsReenrollment = (
   ctx: LogContext,
   d: { profile: string; fromModel: string; toModel: string; why: string },
 ) => logger.warn("speaker profile needs re-enrollment", { ...ctx, event: "speaker_profile_needs_reenrollment", ...d });
+
+export const recordingPermissionSet = (ctx: LogContext, d: { value: boolean; before: boolean }) =>
+  logger.info("recording permission set", { ...ctx, event: "recording_permission_set", ...d });
+export const recordingsDeleted = (
+  ctx: LogContext,
+  d: {
+    count: number;
+    bytes: number;
+    failed: number;
+    memoriesCleared: number;
+    voiceSamplesCleared: number;
+    auditId: string;
+    durationMs: number;
+  },
+) =>
+  logger.info("kept recordings deleted", {
+    ...ctx,
+    event: "recordings_deleted",
+    outcome: d.failed ? "incomplete" : "deleted",
+    ...d,
+  });
+export const recordingDeleteFailed = (ctx: LogContext, object: string, err: unknown) =>
+  logger.error("kept recording could not be deleted", {
+    ...ctx,
+    event: "recording_delete_failed",
+    object,
+    error: String(err),
+  });
+export const recordingsDeletionFailed = (ctx: LogContext, err: unknown) =>
+  logger.error("deleting kept recordings did not finish", {
+    ...ctx,
+    event: "recordings_deletion_failed",
+    outcome: "failed",
+    error: err instanceof Error ? err.stack : String(err),
+  });
+
+/** The recovery run found a job quiet for more than STUCK_AFTER_LEASES stage leases (it re-drives it too). */
+export const jobStuck = (ctx: LogContext, d: { idleMinutes: number; stalledStage: string }) =>
+  logger.warn("job stuck", { ...ctx, event: "job_stuck", ...d });

@@ -6,6 +6,12 @@ import { JobRefusedError } from "../store/jobs.js";
 import { getJob } from "./getJob.js";
 import { openUploadSession } from "./openUploadSession.js";
 import { uploadForPostProcessing } from "./uploadForPostProcessing.js";
+import {
+  deleteRecordingPermission,
+  getRecordingPermission,
+  RECORDING_PERMISSION_ROUTE,
+  setRecordingPermission,
+} from "./recordingPermission.js";
 import { refusalError } from "./refusals.js";
 import { rerunStage } from "./rerunStage.js";
 import { searchMemories, type SearchDeps } from "./searchMemories.js";
@@ -30,11 +36,14 @@ export type ApiDeps = SearchDeps;
 export function createApi(deps: ApiDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  // Each path answers its method, and a JSON 405 naming it to any other.
-  const route = (method: "get" | "post" | "patch", path: string, handler: express.RequestHandler) => {
-    app[method](path, handler);
-    app.all(path, methodNotAllowed(method.toUpperCase()));
+  // Each path answers its methods, and a JSON 405 naming them to any other.
+  type Method = "get" | "post" | "patch" | "delete";
+  const resource = (path: string, handlers: Partial<Record<Method, express.RequestHandler>>) => {
+    for (const [method, handler] of Object.entries(handlers)) app[method as Method](path, handler);
+    app.all(path, methodNotAllowed(Object.keys(handlers).join(", ").toUpperCase()));
   };
+  const route = (method: Method, path: string, handler: express.RequestHandler) =>
+    resource(path, { [method]: handler });
   route("post", "/v1/memories/:memoryId/post-processing", uploadForPostProcessing);
   route("post", "/v1/memories/:memoryId/post-processing/upload-session", openUploadSession);
   route("get", "/v1/memories/:memoryId/post-processing/jobs/:jobId", getJob);
@@ -46,6 +55,11 @@ export function createApi(deps: ApiDeps): express.Express {
   route("post", "/v1/users/people/:personId/speech-samples", addPersonSample);
   route("get", "/v1/users/speech-profile", getSpeechProfiles);
   route("post", "/v1/users/speech-profile/reembed", reembedSpeechProfiles);
+  resource(RECORDING_PERMISSION_ROUTE, {
+    get: getRecordingPermission,
+    post: setRecordingPermission,
+    delete: deleteRecordingPermission,
+  });
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: { code: "not_found", message: "No such endpoint." } });
   });

@@ -84,6 +84,8 @@ export const postprocessingSchema = z.looseObject({
   /** What the job is doing or waiting for, e.g. "awaiting_upload", "preparing_audio", "transcribing". */
   phase: z.string(),
   emotional_feedback: z.boolean(),
+  /** What the app shows: phase, percent done and the estimated seconds left (pipeline/progress.ts). */
+  progress: z.object({ phase: z.string(), percent: z.number(), eta_seconds: z.number().nullable() }).optional(),
   created_at: isoTime,
   updated_at: isoTime,
   completed_at: isoTime.nullable().optional(),

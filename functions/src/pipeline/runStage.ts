@@ -13,6 +13,7 @@ import { handOff } from "./handOff.js";
 import { handleStageFailure } from "./stageFailure.js";
 import { callFields, stageTimeFields, type UnpricedCall } from "./ledger.js";
 import { claimStage, completeStage, endJob, recordUsage, type Completion } from "./stageState.js";
+import { readSpeed } from "../store/speedStats.js";
 
 /** What every stage delivery gets from its trigger. */
 export interface StageDeps {
@@ -60,12 +61,18 @@ export async function finishStage(
   context: { config: Config; log: logs.LogContext; startedMs: number },
 ): Promise<boolean> {
   const { config, log } = context;
-  const next = await completeStage(job, stage, { ...completion, stageLeaseMs: config.stageLeaseMs });
-  if (next === null) {
+  const completed = await completeStage(job, stage, {
+    ...completion,
+    stageLeaseMs: config.stageLeaseMs,
+    speed: await readSpeed(),
+  });
+  if (completed === null) {
     logs.stageSkipped(log, "lost_lease");
     return false;
   }
+  const { next, jobCompleted } = completed;
   logs.stageDone(log, Date.now() - context.startedMs, completion.summary);
+  if (jobCompleted) logs.jobCompleted(log, jobCompleted);
   await crashPoint(config, job, stage, "after_done");
   await handOff(job, stage, next, log, () => crashPoint(config, job, stage, "after_publish"));
   return true;
@@ -83,6 +90,7 @@ export async function runStage(run: StageRun, work: (w: StageWork) => Promise<St
       leaseMs: deps.config.stageLeaseMs,
       maxAttempts: deps.config.stageMaxAttempts,
       phase: stageDefinition(stage).phases.running,
+      speed: await readSpeed(),
     });
     if (decision.kind === "skip") {
       logs.stageSkipped(log, decision.reason);

@@ -8,7 +8,9 @@ import { type JobRef, type Postprocessing, type StageName, type StageState } fro
 import { db } from "../store/firebase.js";
 import { readPostprocessing } from "../store/jobs.js";
 import { memoryPath } from "../store/paths.js";
+import type { Speed } from "../model/progress.js";
 import { allRequiredDone, isRequired, nextStages, optionalOpen, phaseAfter } from "./definition.js";
+import { jobProgress } from "./progress.js";
 
 /**
  * How long a finished stage's own delivery has to publish its hand-off before a duplicate (or the re-drive) may
@@ -117,6 +119,7 @@ function endFields(
     "postprocessing.status": status,
     "postprocessing.fail_reason": reason,
     "postprocessing.phase": status,
+    "postprocessing.progress": { phase: status, percent: 100, eta_seconds: 0 },
     "postprocessing.updated_at": now.toISOString(),
   };
 }
@@ -127,6 +130,7 @@ const cancelAll = (reason: string, now: Date) => ({
   "postprocessing.optional_open": false,
   "postprocessing.fail_reason": reason,
   "postprocessing.phase": "canceled",
+  "postprocessing.progress": { phase: "canceled", percent: 100, eta_seconds: 0 },
   "postprocessing.updated_at": now.toISOString(),
 });
 
@@ -140,7 +144,7 @@ export interface Claim {
 export async function claimStage(
   job: JobRef,
   stage: StageName,
-  opts: { idempotencyKey: string; now: Date; leaseMs: number; maxAttempts: number; phase: string },
+  opts: { idempotencyKey: string; now: Date; leaseMs: number; maxAttempts: number; phase: string; speed?: Speed },
 ): Promise<Claim> {
   return db().runTransaction(async (tx) => {
     const snap = await tx.get(ref(job));
@@ -156,8 +160,18 @@ export async function claimStage(
     const previous = pp?.stages[stage];
     if (decision.kind === "claim") {
       // Field by field: a stage keeps what earlier deliveries recorded (provider, request id, chunk progress).
+      const chunks = previous?.chunks;
+      const fraction = chunks ? chunks.done / Math.max(1, chunks.boundaries.length - 1) : 0;
       tx.update(ref(job), {
-        ...(isRequired(stage) ? { "postprocessing.phase": opts.phase } : {}),
+        ...(isRequired(stage)
+          ? {
+              "postprocessing.phase": opts.phase,
+              "postprocessing.progress": jobProgress({ ...pp!, phase: opts.phase }, opts.speed ?? {}, {
+                stage,
+                fraction,
+              }),
+            }
+          : {}),
         "postprocessing.updated_at": opts.now.toISOString(),
         ...stageFields(stage, {
           state: "processing",
@@ -201,16 +215,24 @@ export interface Completion {
   also?: (tx: Transaction, snap: DocumentSnapshot) => Record<string, unknown>;
 }
 
+export interface CompletedStage {
+  /** The stages queued after this one. */
+  next: StageName[];
+  /** Set when this completion completed the job: its end-to-end time and the audio's length. */
+  jobCompleted: { durationMs: number; audioSeconds: number | null } | null;
+}
+
 /**
  * Marks the stage done with the completion's fields and queues the stages that follow it (from the pipeline table),
  * but only if this delivery still holds the stage. When no required stage is left, the job is completed in the same
- * transaction. Returns the queued stages, or null when the delivery no longer held the stage.
+ * transaction. Returns the queued stages (and whether the job completed), or null when the delivery no longer held
+ * the stage.
  */
 export async function completeStage(
   job: JobRef,
   stage: StageName,
-  opts: { idempotencyKey: string; now: Date; stageLeaseMs: number } & Completion,
-): Promise<StageName[] | null> {
+  opts: { idempotencyKey: string; now: Date; stageLeaseMs: number; speed?: Speed } & Completion,
+): Promise<CompletedStage | null> {
   return db().runTransaction(async (tx) => {
     const snap = await tx.get(ref(job));
     const pp = readPostprocessing(snap.data());
@@ -223,6 +245,7 @@ export async function completeStage(
     }
     const next = nextStages(stage, pp);
     const now = opts.now.toISOString();
+    let jobCompleted: CompletedStage["jobCompleted"] = null;
     const state = opts.skipReason ? ("skipped" as const) : ("done" as const);
     const stages = { ...pp.stages, [stage]: { ...pp.stages[stage]!, state } };
     const update: Record<string, unknown> = {
@@ -255,14 +278,23 @@ export async function completeStage(
     update["postprocessing.optional_open"] = optionalOpen(stages);
     if (isRequired(stage)) {
       const completed = allRequiredDone({ ...pp, stages });
-      update["postprocessing.phase"] = phaseAfter(stage, { ...pp, stages });
+      const phase = phaseAfter(stage, { ...pp, stages });
+      update["postprocessing.phase"] = phase;
+      update["postprocessing.progress"] = jobProgress(
+        { ...pp, stages, phase, status: completed ? "completed" : pp.status },
+        opts.speed ?? {},
+      );
       if (completed) {
         update["postprocessing.status"] = "completed";
         update["postprocessing.completed_at"] = now;
+        jobCompleted = {
+          durationMs: opts.now.getTime() - Date.parse(pp.created_at),
+          audioSeconds: pp.audio?.duration_s ?? null,
+        };
       }
     }
     tx.update(ref(job), update);
-    return next;
+    return { next, jobCompleted };
   });
 }
 

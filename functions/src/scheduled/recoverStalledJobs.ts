@@ -13,14 +13,18 @@ import { PipelineError } from "../errors.js";
 import * as logs from "../logs.js";
 import type { JobRef, Postprocessing, StageName } from "../model/job.js";
 import { PIPELINE, redriveTopicOf } from "../pipeline/definition.js";
+import { jobProgress, jobProgressExpectedMs, measureSpeed } from "../pipeline/progress.js";
 import { endJob, updateStage } from "../pipeline/stageState.js";
 import type { QueuedTranscriber } from "../providers/transcriber/types.js";
 import { applyQueuedOutcome, type AppliedOutcome } from "../stages/transcriptionResult.js";
 import { db } from "../store/firebase.js";
 import { readPostprocessing } from "../store/jobs.js";
 import { publishJobMessage } from "../store/publish.js";
+import { readSpeed, recentJobTimings, writeSpeed } from "../store/speedStats.js";
 
 const PAGE_SIZE = 200;
+/** A job quiet for longer than this many stage leases is reported as stuck (log `job_stuck`, alert "stuck-jobs"). */
+export const STUCK_AFTER_LEASES = 3;
 const CONCURRENCY = 8;
 
 export interface RecoveryDeps {
@@ -51,6 +55,7 @@ export async function recoverStalledJobs(deps: RecoveryDeps): Promise<RecoveryRe
   await forEachQuiet("postprocessing.optional_open", true, cutoff, (doc) =>
     doc.get("postprocessing.status") === "completed" ? limit(() => recoverJob(doc, deps, report)) : Promise.resolve(),
   );
+  await refreshSpeed(deps.now).catch((err: unknown) => logs.requestFailed({ stage: "recovery" }, err));
   logs.recoveryFinished({
     scanned: report.scanned,
     polled: report.polled.length,
@@ -91,6 +96,11 @@ async function recoverJob(doc: QueryDocumentSnapshot, deps: RecoveryDeps, report
   if (!job) return;
   try {
     const pp = readPostprocessing(doc.data())!;
+    const idleMs = deps.now.getTime() - Date.parse(pp.updated_at);
+    if (idleMs > STUCK_AFTER_LEASES * deps.config.stageLeaseMs) {
+      const stalled = PIPELINE.find(({ name }) => isStalled(pp, name, deps.now, deps.config.stageLeaseMs))?.name;
+      logs.jobStuck(job, { idleMinutes: Math.round(idleMs / 60_000), stalledStage: stalled ?? pp.phase });
+    }
     await pollOverdueFalRequest(job, pp, deps, report);
     await redriveStalledStages(job, pp, deps, report);
   } catch (err) {
@@ -151,7 +161,18 @@ async function pollOverdueFalRequest(job: JobRef, pp: Postprocessing, deps: Reco
     return;
   }
   const lease = new Date(deps.now.getTime() + deps.config.falWebhookGraceMs).toISOString();
-  await updateStage(job, "transcribe", `fal:${requestId}`, { lease_expires_at: lease });
+  // Still at FAL: its share of transcription by time waited against what transcription usually takes (at most 90 %).
+  const speed = await readSpeed();
+  const expectedMs = jobProgressExpectedMs(pp, speed, "transcribe");
+  const waitedMs = deps.now.getTime() - Date.parse(stage.submitted_at ?? pp.updated_at);
+  const progress = jobProgress(pp, speed, { stage: "transcribe", fraction: Math.min(0.9, waitedMs / expectedMs) });
+  await updateStage(
+    job,
+    "transcribe",
+    `fal:${requestId}`,
+    { lease_expires_at: lease },
+    { "postprocessing.progress": progress },
+  );
   report.polled.push({ memoryId: job.memoryId, status });
 }
 
@@ -183,4 +204,10 @@ async function redriveStalledStages(job: JobRef, pp: Postprocessing, deps: Recov
     logs.stageRedriven({ ...job, stage: name }, topic);
     report.redriven.push({ memoryId: job.memoryId, stage: name });
   }
+}
+
+/** Re-measures the stages' speed (for progress estimates) from the ledgers of recently completed jobs. */
+async function refreshSpeed(now: Date): Promise<void> {
+  const jobs = await recentJobTimings();
+  if (jobs.length) await writeSpeed(measureSpeed(jobs), jobs.length, now);
 }

@@ -11,6 +11,7 @@ import type { JobMessage, JobRef, Postprocessing } from "../model/job.js";
 import type { Transcript } from "../model/transcript.js";
 import { topicOf } from "../pipeline/definition.js";
 import { crashPoint } from "../pipeline/faults.js";
+import { jobProgress } from "../pipeline/progress.js";
 import { runStage, type StageDeps, type StageResult } from "../pipeline/runStage.js";
 import { updateStage } from "../pipeline/stageState.js";
 import { planChunks } from "../providers/transcriber/chunkPlan.js";
@@ -18,6 +19,7 @@ import { sha256Hex } from "../providers/transcriber/falWebhookSignature.js";
 import type { ChunkedTranscriber, QueuedTranscriber, TranscriberFactory } from "../providers/transcriber/types.js";
 import { downloadWavSamples, loadJobJson, readUrlFor, saveJobJson } from "../store/objects.js";
 import { loadVoiceProfiles } from "../store/profiles.js";
+import { readSpeed } from "../store/speedStats.js";
 import { chunkWordsObjectName } from "../store/objectNames.js";
 import { publishJobMessage } from "../store/publish.js";
 import { retryDelayMs, transcriptionCompletion } from "./transcriptionResult.js";
@@ -171,13 +173,15 @@ async function transcribeLocally(
     logs.localChunkDone(ctx, index, total, words.length, Date.now() - started);
     if (index + 1 < total) {
       // Give the stage back with the next chunk due, and trigger the next invocation.
-      const handedBack = await updateStage(job, STAGE, key, {
-        state: "pending",
-        attempts: 0,
-        lease_expires_at: null,
-        idempotency_key: null,
-        chunks: { ...chunks, done: index + 1 },
-      });
+      const done = { ...chunks, done: index + 1 };
+      const progress = jobProgress(pp, await readSpeed(), { stage: STAGE, fraction: done.done / total });
+      const handedBack = await updateStage(
+        job,
+        STAGE,
+        key,
+        { state: "pending", attempts: 0, lease_expires_at: null, idempotency_key: null, chunks: done },
+        { "postprocessing.progress": progress },
+      );
       if (handedBack) await publishJobMessage(topicOf(STAGE)!, job);
       return { kind: "parked" };
     }

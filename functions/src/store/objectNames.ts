@@ -26,3 +26,5 @@ export const voiceSamplePrefix = (uid: string, owner: string) => `${uid}/speech_
 /** An enrollment sample kept in the recordings bucket (only when the user allows audio storage). */
 export const voiceSampleObjectName = (uid: string, owner: string, at: Date, ext: string) =>
   `${voiceSamplePrefix(uid, owner)}${at.getTime()}.${ext}`;
+/** Everything of one user in a bucket: their uploads and, in the recordings bucket, their kept voice samples too. */
+export const userObjectPrefix = (uid: string) => `${uid}/`;

@@ -7,6 +7,16 @@ export async function allowsAudioStorage(uid: string): Promise<boolean> {
   return (await db().doc(userPath(uid)).get()).get("store_recording_permission") === true;
 }
 
+/** Sets `store_recording_permission` (creating the user doc if need be); returns what it was before. */
+export function setAudioStorage(uid: string, allowed: boolean): Promise<boolean> {
+  const ref = db().doc(userPath(uid));
+  return db().runTransaction(async (tx) => {
+    const before = (await tx.get(ref)).get("store_recording_permission") === true;
+    tx.set(ref, { store_recording_permission: allowed }, { merge: true });
+    return before;
+  });
+}
+
 /** Display names for a transcript: the user's (from the user doc, else "User") and each known person's. */
 export async function speakerNames(uid: string): Promise<{ user: string; people: Map<string, string> }> {
   const [user, people] = await Promise.all([db().doc(userPath(uid)).get(), db().collection(peoplePath(uid)).get()]);

@@ -122,4 +122,21 @@ describe("firestore.rules", () => {
     expect(write.status).toBe(403);
     expect((await db().doc(`users/${alice.uid}/memory_vectors/${memoryId}`).get()).get("embedder")).toBe("x@2");
   });
+
+  it("a user reads their own audit entries but can neither write nor delete one", async () => {
+    const alice = await createUser();
+    const bob = await createUser();
+    const path = `users/${alice.uid}/audit/entry-1`;
+    await db().doc(path).set({ action: "recordings_deleted", objects_deleted: 3 });
+    expect((await request(path, alice.idToken)).status).toBe(200);
+    expect((await request(path, bob.idToken)).status).toBe(403);
+    expect((await request(path, null)).status).toBe(403);
+    const forged = { action: { stringValue: "recordings_deleted" }, objects_deleted: { integerValue: "0" } };
+    expect((await request(path, alice.idToken, { method: "PATCH", fields: forged })).status).toBe(403);
+    expect(
+      (await request(`users/${alice.uid}/audit/made-up`, alice.idToken, { method: "PATCH", fields: forged })).status,
+    ).toBe(403);
+    expect((await request(path, alice.idToken, { method: "DELETE" })).status).toBe(403);
+    expect((await db().doc(path).get()).data()).toEqual({ action: "recordings_deleted", objects_deleted: 3 });
+  });
 });

@@ -9,7 +9,16 @@ import { describe, expect, it } from "vitest";
 import type { Transcript } from "../../src/model/transcript.js";
 import { loadJobJson } from "../../src/store/objects.js";
 import { makeConversation } from "../support/speech.js";
-import { config, createMemory, createUser, postAudio, waitForTranscribedOrEnded } from "../support/emulators.js";
+import { db } from "../../src/store/firebase.js";
+import { memoryPath } from "../../src/store/paths.js";
+import {
+  apiUrl,
+  config,
+  createMemory,
+  createUser,
+  postAudio,
+  waitForTranscribedOrEnded,
+} from "../support/emulators.js";
 
 const JFK = fileURLToPath(new URL("../fixtures/jfk.wav", import.meta.url));
 
@@ -70,6 +79,53 @@ describe("offline transcription and diarization", () => {
     const scriptWords = new Set(SCRIPT.flatMap((t) => t.text.toLowerCase().match(/[a-z']+/g) ?? []));
     const recognised = new Set(words.map((w) => w.text.toLowerCase()).filter((w) => scriptWords.has(w)));
     expect(recognised.size).toBeGreaterThanOrEqual(8);
+  });
+
+  it("shows progress the app can follow: a phase, a percent that only grows, an ETA once measured", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid);
+    const conversation = await makeConversation(SCRIPT, { gapS: 0.8 });
+    // Follow the memory as the app does, with a listener, recording every progress it shows.
+    const seen: { phase: string; percent: number; eta_seconds: number | null; status: string }[] = [];
+    let resolveEnded: () => void;
+    const ended = new Promise<void>((r) => (resolveEnded = r));
+    const unsubscribe = db()
+      .doc(memoryPath(user.uid, memoryId))
+      .onSnapshot((snap) => {
+        const pp = snap.get("postprocessing");
+        if (pp?.progress) seen.push({ ...pp.progress, status: pp.status });
+        if (pp && ["completed", "failed", "canceled"].includes(pp.status)) resolveEnded();
+      });
+    let jobId: string;
+    try {
+      const res = await postAudio({ memoryId, token: user.idToken, file: conversation.wav });
+      expect(res.status).toBe(200);
+      jobId = (await res.json()).postprocessing.job_id as string;
+      const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error("the job did not end")), 150_000));
+      await Promise.race([ended, timeout]);
+    } finally {
+      unsubscribe();
+    }
+    const phases = seen.map((p) => p.phase);
+    expect(phases).toContain("transcribing");
+    expect(phases.at(-1)).toBe("completed");
+    expect(seen.at(-1)).toMatchObject({ percent: 100, eta_seconds: 0, status: "completed" });
+    const percents = seen.map((p) => p.percent);
+    for (let i = 1; i < percents.length; i++) expect(percents[i]).toBeGreaterThanOrEqual(percents[i - 1]);
+    // Several distinct steps on the way (stage boundaries and chunks), all below 100 until the end.
+    expect(new Set(percents.slice(0, -1)).size).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...percents.slice(0, -1))).toBeLessThan(100);
+    // Mid-transcription, between chunks: a percent inside the transcription's share and an ETA in seconds.
+    const midChunk = seen.filter((p) => p.phase === "transcribing" && p.percent > 0);
+    expect(midChunk.length).toBeGreaterThan(0);
+    expect(midChunk.every((p) => typeof p.eta_seconds === "number" && p.eta_seconds > 0)).toBe(true);
+    // And the job view the app can poll carries the same.
+    const job = await (
+      await fetch(apiUrl(`/v1/memories/${memoryId}/post-processing/jobs/${jobId}`), {
+        headers: { authorization: `Bearer ${user.idToken}` },
+      })
+    ).json();
+    expect(job.job.progress).toEqual({ phase: "completed", percent: 100, eta_seconds: 0 });
   });
 
   it("recognises real human speech with plausible timings", async () => {

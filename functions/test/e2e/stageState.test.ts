@@ -31,7 +31,8 @@ describe("the stage state machine", () => {
         idempotency_key: "k1",
       },
     });
-    const next = await completeStage(job, "segment", { idempotencyKey: "k1", now: new Date(), stageLeaseMs: 600_000 });
+    const next = (await completeStage(job, "segment", { idempotencyKey: "k1", now: new Date(), stageLeaseMs: 600_000 }))
+      ?.next;
     expect(next).toEqual(["identify"]);
     // The publish failed: the failure handler gives the stage back... but a done stage stays done.
     await releaseStage(job, "segment", "k1", "publish failed");

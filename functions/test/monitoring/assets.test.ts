@@ -1,0 +1,154 @@
+/**
+ * The Cloud console assets in monitoring/ against the log lines the code really wrote: `npm test` runs the e2e and
+ * provider suites with LOG_TEE_FILE set for the emulated functions (functions/.env.demo-*), then this. Every
+ * log-based metric's filter must parse and match at least one of those lines, its label and value extractors must
+ * find their fields there, and the dashboard and alert policies may only use metrics that exist.
+ */
+import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { fieldOf, matches, parseFilter, type LogEntry } from "./logFilter.js";
+
+const root = new URL("../../../monitoring/", import.meta.url);
+const teeFile = new URL("../../.e2e-logs.jsonl", import.meta.url);
+const readJson = (url: URL) => JSON.parse(readFileSync(url, "utf8")) as unknown;
+const jsonFiles = (dir: string) =>
+  readdirSync(new URL(dir, root))
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => ({ file: `${dir}${f}`, data: readJson(new URL(`${dir}${f}`, root)) }));
+
+const extractor = z.string().regex(/^EXTRACT\(jsonPayload\.[A-Za-z_]\w*\)$/);
+const metricSchema = z.strictObject({
+  name: z.string().regex(/^pp_[a-z_]+$/),
+  description: z.string().min(10),
+  filter: z.string(),
+  metricDescriptor: z.strictObject({
+    metricKind: z.literal("DELTA"),
+    valueType: z.enum(["INT64", "DISTRIBUTION"]),
+    unit: z.string(),
+    labels: z.array(z.strictObject({ key: z.string(), valueType: z.literal("STRING"), description: z.string() })),
+  }),
+  labelExtractors: z.record(z.string(), extractor).optional(),
+  valueExtractor: extractor.optional(),
+  bucketOptions: z
+    .object({
+      exponentialBuckets: z.object({ numFiniteBuckets: z.number(), growthFactor: z.number(), scale: z.number() }),
+    })
+    .optional(),
+});
+
+/** Each tee'd line as Cloud Logging stores a structured line from a 2nd-gen function. */
+function loggedEntries(): LogEntry[] {
+  if (!existsSync(teeFile)) return [];
+  return readFileSync(teeFile, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const { severity, ...payload } = JSON.parse(line) as { severity: string } & Record<string, unknown>;
+      return { severity, resource: { type: "cloud_run_revision" }, jsonPayload: payload };
+    });
+}
+const fieldPath = (extract: string) => extract.slice("EXTRACT(".length, -1);
+
+const metrics = jsonFiles("metrics/").map(({ file, data }) => ({ file, metric: metricSchema.parse(data) }));
+const entries = loggedEntries();
+
+describe("log-based metrics", () => {
+  it("were written by the e2e and provider runs (LOG_TEE_FILE)", () => {
+    expect(
+      entries.length,
+      `no log lines in ${teeFile.pathname}: run npm test (it runs the e2e suite first)`,
+    ).toBeGreaterThan(100);
+  });
+
+  it.each(metrics)("$file: named as its file, labels declared, filter matching real log lines", ({ file, metric }) => {
+    expect(file).toBe(`metrics/${metric.name}.json`);
+    const declared = metric.metricDescriptor.labels.map((l) => l.key).sort();
+    expect(Object.keys(metric.labelExtractors ?? {}).sort()).toEqual(declared);
+    expect(Boolean(metric.valueExtractor)).toBe(metric.metricDescriptor.valueType === "DISTRIBUTION");
+    expect(Boolean(metric.bucketOptions)).toBe(metric.metricDescriptor.valueType === "DISTRIBUTION");
+
+    const filter = parseFilter(metric.filter);
+    const matching = entries.filter((e) => matches(filter, e));
+    expect(matching.length, `${metric.name}: its filter matches no line the code wrote`).toBeGreaterThan(0);
+    for (const [label, extract] of Object.entries(metric.labelExtractors ?? {})) {
+      const found = matching.filter((e) => fieldOf(e, fieldPath(extract)) !== undefined);
+      expect(found.length, `${metric.name}: label ${label} (${extract}) is in no matching line`).toBeGreaterThan(0);
+    }
+    if (metric.valueExtractor) {
+      const values = matching.map((e) => fieldOf(e, fieldPath(metric.valueExtractor!)));
+      expect(
+        values.every((v) => typeof v === "number" && Number.isFinite(v)),
+        `${metric.name}: value`,
+      ).toBe(true);
+    }
+  });
+});
+
+/** Every `metric.type="logging.googleapis.com/user/…"` in a JSON document, and every PromQL metric name. */
+function referencedMetrics(doc: unknown): string[] {
+  const text = JSON.stringify(doc);
+  const viaFilter = [...text.matchAll(/logging\.googleapis\.com\/user\/(\w+)/g)].map((m) => m[1]);
+  const viaPromql = [...text.matchAll(/logging_googleapis_com:user_(\w+?)(?:_sum|_count|_bucket)?\{/g)].map(
+    (m) => m[1],
+  );
+  return [...viaFilter, ...viaPromql];
+}
+const known = new Set(metrics.map((m) => m.metric.name));
+
+describe("dashboard and alert policies", () => {
+  const dashboard = readJson(new URL("dashboard.json", root)) as {
+    displayName: string;
+    mosaicLayout: { tiles: { widget: { title: string } }[] };
+  };
+  const alerts = jsonFiles("alerts/");
+
+  it("the dashboard charts only existing metrics, every metric somewhere", () => {
+    const used = referencedMetrics(dashboard);
+    expect(used.filter((m) => !known.has(m))).toEqual([]);
+    expect([...known].filter((m) => !used.includes(m))).toEqual([]);
+    const titles = dashboard.mosaicLayout.tiles.map((t) => t.widget.title).join(" | ");
+    for (const wanted of ["completed", "failed", "p50", "p95", "per second of audio", "cost per day", "Stuck"]) {
+      expect(titles).toContain(wanted);
+    }
+  });
+
+  it.each(alerts)("$file: a documented policy on existing metrics", ({ data }) => {
+    const policy = data as { displayName: string; documentation: { content: string }; conditions: unknown[] };
+    expect(policy.displayName).toMatch(/^Post-processing: /);
+    expect(policy.documentation.content.length).toBeGreaterThan(20);
+    expect(policy.conditions).toHaveLength(1);
+    const used = referencedMetrics(policy);
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter((m) => !known.has(m))).toEqual([]);
+  });
+
+  it("covers the failure rate, stuck jobs, webhook rejections and the daily cost budget", () => {
+    const all = alerts.map((a) => JSON.stringify(a.data)).join("\n");
+    for (const metric of ["pp_jobs_failed", "pp_stuck_jobs", "pp_webhook_rejections", "pp_cost_usd"]) {
+      expect(all).toContain(metric);
+    }
+    expect(all).toContain("${COST_BUDGET_USD_PER_DAY}");
+  });
+});
+
+describe("the filter evaluator itself", () => {
+  const entry = (payload: Record<string, unknown>, severity = "INFO"): LogEntry => ({
+    severity,
+    resource: { type: "cloud_run_revision" },
+    jsonPayload: payload,
+  });
+
+  it("evaluates comparisons, presence, severities and boolean structure, and refuses what it cannot read", () => {
+    const f = parseFilter('resource.type="cloud_run_revision" AND (jsonPayload.event="a" OR jsonPayload.event="b")');
+    expect(matches(f, entry({ event: "b" }))).toBe(true);
+    expect(matches(f, entry({ event: "c" }))).toBe(false);
+    expect(matches(parseFilter("jsonPayload.costUsd:*"), entry({ costUsd: 0 }))).toBe(true);
+    expect(matches(parseFilter("jsonPayload.costUsd:*"), entry({}))).toBe(false);
+    expect(matches(parseFilter("severity>=WARNING"), entry({}, "ERROR"))).toBe(true);
+    expect(matches(parseFilter("severity>=WARNING"), entry({}, "INFO"))).toBe(false);
+    expect(matches(parseFilter('NOT jsonPayload.event="a"'), entry({ event: "a" }))).toBe(false);
+    expect(() => parseFilter('jsonPayload.event=~"a.*"')).toThrow();
+    expect(() => parseFilter('(jsonPayload.event="a"')).toThrow();
+  });
+});
