@@ -115,7 +115,12 @@ describe("FAL transcription through the emulated triggers", () => {
   it("refuses unsigned, forged, tampered, stale, wrong-token and foreign webhooks; nothing changes", async () => {
     fal.webhookMode = "none";
     const job = await upload();
-    const before = await until(job, "waiting on FAL", (p) => p.stages.transcribe?.state === "waiting");
+    // Waiting on FAL, and the submitting delivery's last write (its wall time in the ledger) done.
+    const before = await until(
+      job,
+      "waiting on FAL",
+      (p) => p.stages.transcribe?.state === "waiting" && p.usage?.stages?.transcribe?.wall_ms !== undefined,
+    );
     const request = fal.requests[0];
     const body = JSON.stringify({
       request_id: request.id,
