@@ -1,5 +1,10 @@
-/** The README's stage list is the pipeline table (pipeline/definition.ts), rendered. */
+/**
+ * The README's stage list is the pipeline table (pipeline/definition.ts), rendered; its tables are whole; every
+ * command it lists resolves (scripts/check-readme.mjs --resolve; `npm run check:readme` also runs them).
+ */
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { PIPELINE, type StageDefinition } from "../../src/pipeline/definition.js";
 
@@ -38,5 +43,27 @@ describe("README", () => {
     ].join("\n");
     expect(section, "the README has the stage table between its markers").toBeDefined();
     expect(cells(section!), "regenerate the README's stage table from pipeline/definition.ts").toEqual(cells(expected));
+  });
+
+  it("has no table split in two by a blank line (each run of table lines starts with a header and a separator)", () => {
+    const lines = readFileSync(README, "utf8").split("\n");
+    const broken = lines
+      .map((line, i) => ({ line, i }))
+      .filter(({ line, i }) => line.startsWith("|") && !lines[i - 1]?.startsWith("|"))
+      .filter(({ i }) => !/^\|(\s*:?-{3,}:?\s*\|)+\s*$/.test(lines[i + 1] ?? ""))
+      .map(({ line, i }) => `README:${i + 1}: ${line.slice(0, 60)}`);
+    expect(broken, "a table whose first row is not followed by a | --- | separator").toEqual([]);
+  });
+
+  it("lists only commands that resolve: npm scripts, files, local tools (scripts/check-readme.mjs --resolve)", () => {
+    const script = fileURLToPath(new URL("../../../scripts/check-readme.mjs", import.meta.url));
+    let output: string;
+    try {
+      output = execFileSync(process.execPath, [script, "--resolve"], { encoding: "utf8", stdio: "pipe" });
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout: string; stderr: string };
+      throw new Error(`${stdout}${stderr}`, { cause: error });
+    }
+    expect(output).toMatch(/all \d+ README commands resolve/);
   });
 });
