@@ -77,7 +77,11 @@ export async function prepareAudio(object: FinalizedObject, deps: StageDeps): Pr
       patch: {
         "postprocessing.audio.normalized_object": outcome.normalizedObject,
         "postprocessing.audio.duration_s": outcome.durationS,
-        "postprocessing.audio.recording_object": outcome.recordingObject,
+        // Written only when this stage kept the recording itself (resumable uploads): rewriting the value read at the
+        // claim could bring back a reference a concurrent DELETE of the user's recordings has just cleared.
+        ...(outcome.recordingObject !== pp.audio.recording_object
+          ? { "postprocessing.audio.recording_object": outcome.recordingObject }
+          : {}),
         "postprocessing.audio.size_bytes": outcome.sizeBytes,
       },
       summary: { durationS: outcome.durationS },
