@@ -18,6 +18,7 @@ import type { SpeakerTurn } from "../src/model/transcript.js";
 import { BaselineSpeakerEmbedder } from "../src/providers/speakerEmbedder/baseline.js";
 import { diarizeWithAnchors, type DiarizeAnchor } from "../src/speaker/diarize.js";
 import { meanEmbedding } from "../src/speaker/matching.js";
+import { mulberry32 } from "../test/support/random.js";
 import { makeConversation, speak, speakerTimeAccuracy } from "../test/support/speech.js";
 
 const SR = 16_000;
@@ -125,14 +126,14 @@ it("offline diarization: speaker count and time accuracy on generated conversati
   for (const count of DISTINCT_COUNTS) {
     for (let c = 0; c < CONVERSATIONS_PER_COUNT; c++) {
       const seed = 50_000 + 100 * count + c;
-      distinct.push(await run(shuffled(DISTINCT_VOICES, random(seed)).slice(0, count), seed, DISTINCT_SHAPE));
+      distinct.push(await run(shuffled(DISTINCT_VOICES, mulberry32(seed)).slice(0, count), seed, DISTINCT_SHAPE));
     }
   }
   const short: Outcome[] = [];
   for (const count of SHORT_COUNTS) {
     for (let c = 0; c < CONVERSATIONS_PER_COUNT; c++) {
       const seed = 60_000 + 100 * count + c;
-      short.push(await run(shuffled(DISTINCT_VOICES, random(seed)).slice(0, count), seed, SHORT_SHAPE));
+      short.push(await run(shuffled(DISTINCT_VOICES, mulberry32(seed)).slice(0, count), seed, SHORT_SHAPE));
     }
   }
   const hard: Outcome[] = [];
@@ -212,7 +213,7 @@ async function conversation(
   seed: number,
   shape: Shape,
 ): Promise<{ samples: Float32Array; truth: Truth[] }> {
-  const rand = random(seed);
+  const rand = mulberry32(seed);
   const order = turnOrder(voices.length, shape.turns(voices.length), rand);
   const turns = order.map((v) => ({
     ...voices[v],
@@ -315,18 +316,6 @@ function summarizeByCount(outcomes: Outcome[]) {
 }
 
 // ---- seeded randomness ----
-
-/** mulberry32: a small deterministic PRNG in [0, 1). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled<T>(items: T[], rand: () => number): T[] {
   const out = [...items];

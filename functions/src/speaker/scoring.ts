@@ -31,7 +31,8 @@ export function speakerScoring(threshold: number, background?: SpeakerBackground
   return {
     threshold,
     normalized: true,
-    score: (a, b) => (a.length === b.length && a.length === background.mean.length ? cosine(whiten(a), whiten(b)) : -1),
+    score: (a, b) =>
+      a.length === b.length && a.length === background.mean.length ? cosineSimilarity(whiten(a), whiten(b)) : -1,
   };
 }
 
@@ -40,18 +41,6 @@ function whitener({ mean, scale }: SpeakerBackground): (e: Float32Array) => Floa
     const norm = Math.hypot(...e) || 1;
     return Float64Array.from(e, (v, d) => (v / norm - mean[d]) / Math.max(scale[d], MIN_SCALE));
   };
-}
-
-function cosine(a: Float64Array, b: Float64Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Cosine similarity of two embeddings (0 when either is all zeros). */
-export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
+export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let dot = 0;
   let na = 0;
   let nb = 0;

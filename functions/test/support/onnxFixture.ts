@@ -7,6 +7,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import onnxProto from "onnx-proto";
+import { mulberry32 } from "./random.js";
 
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -187,19 +188,8 @@ function randomMatrix(rows: number, cols: number, seed: number): Float32Array {
 
 /** Uniform weights scaled by 1/√fanIn, so activations keep about the same size through the layers. */
 function randomArray(length: number, fanIn: number, seed: number): Float32Array {
+  // Seeded: the same seed gives the same model bytes, hence the same modelId, on every run.
   const random = mulberry32(seed);
   const scale = Math.sqrt(3 / fanIn);
   return Float32Array.from({ length }, () => (2 * random() - 1) * scale);
-}
-
-/** Small seeded PRNG: the same seed gives the same model bytes, hence the same modelId, on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
