@@ -195,7 +195,13 @@ describe("FAL transcription through the emulated triggers", () => {
   it("reschedules after a FAL 500 in the webhook; the re-drive resubmits", async () => {
     fal.webhookMode = { error: "Invalid status code: 500", detail: { detail: "GPU worker crashed" } };
     const job = await upload();
-    const pending = await until(job, "retry scheduled", (p) => !!p.stages.transcribe?.retry_at);
+    // The backoff is set, and prepare_audio's delivery has recorded its hand-off (else the time-shifted re-drive
+    // below would rightly take that hand-off for lost and re-send it too).
+    const pending = await until(
+      job,
+      "retry scheduled",
+      (p) => !!p.stages.transcribe?.retry_at && p.stages.prepare_audio?.next_published === true,
+    );
     expect(fal.requests[0].webhookResponses[0]).toEqual({
       status: 200,
       body: { ok: true, outcome: "retry_scheduled" },
