@@ -412,7 +412,7 @@ describe("enrollment endpoints", () => {
 
   it(
     "re-runs identify after the user enrolled: a new job, no new upload, a new transcript version",
-    { timeout: 150_000 },
+    { timeout: 300_000 },
     async () => {
       const user = await createUser();
       const memoryId = await createMemory(user.uid);
