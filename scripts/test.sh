@@ -29,6 +29,12 @@ node -e '
     const skipped = r.numPendingTests + r.numTodoTests;
     console.log(`${require("path").basename(file)}: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
     if (!r.success || r.numTotalTests === 0 || r.numFailedTests > 0) failed = true;
+    // Name every failed test and its first error line, so the last lines of a CI log say what failed.
+    for (const suite of r.testResults ?? [])
+      for (const t of suite.assertionResults ?? [])
+        if (t.status === "failed")
+          console.log(`  FAILED ${require("path").relative(process.cwd(), suite.name)} > ${t.fullName}: ` +
+            String(t.failureMessages?.[0] ?? "").split("\n")[0]);
   }
   process.exit(failed ? 1 : 0);
 ' "${reports[@]}"
