@@ -44,8 +44,9 @@ describe("offline transcription and diarization", () => {
     const res = await postAudio({ memoryId, token: user.idToken, file: conversation.wav });
     expect(res.status).toBe(200);
     const pp = await waitForTranscribedOrEnded(user.uid, memoryId, 150_000);
-    expect(pp.status).toBe("in_progress");
-    expect(pp.stages.segment).toBeDefined(); // handed on to segmentation (which may already be running)
+    // Handed on to segmentation; the later stages take about a second, so the job may already have completed.
+    expect(["in_progress", "completed"]).toContain(pp.status);
+    expect(pp.stages.segment).toBeDefined();
     expect(pp.stages.transcribe.provider).toBe("local");
     expect(pp.stages.transcribe.chunks.done).toBe(pp.stages.transcribe.chunks.boundaries.length - 1);
     expect(pp.stages.transcribe.chunks.done).toBeGreaterThanOrEqual(2);
