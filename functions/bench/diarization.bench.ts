@@ -20,43 +20,20 @@ import { diarizeWithAnchors, type DiarizeAnchor } from "../src/speaker/diarize.j
 import { meanEmbedding } from "../src/speaker/matching.js";
 import { mulberry32 } from "../test/support/random.js";
 import { makeConversation, speak, speakerTimeAccuracy } from "../test/support/speech.js";
+import { CONVERSATION_SENTENCES, DISTINCT_VOICES, SAME_PITCH_VOICES, voiceName, type Voice } from "./voices.js";
 
 const SR = 16_000;
-type Voice = { voice: string; pitch: number };
 
-/**
- * Six voices spread over the pitch range (median F0 measured with speaker/features.ts pitchTrack, espeak-ng 1.51):
- * about 86, 116, 143, 186, 240 and 300 Hz, each also a different formant variant.
- */
-const DISTINCT_VOICES: Voice[] = [
-  { voice: "en-us", pitch: 25 },
-  { voice: "en+m2", pitch: 60 },
-  { voice: "en+f4", pitch: 25 },
-  { voice: "en+f1", pitch: 50 },
-  { voice: "en+f5", pitch: 62 },
-  { voice: "en+f3", pitch: 85 },
-];
-/** Same espeak pitch setting, different formant variant: F0 within ~5 % of each other. */
-const SAME_PITCH_PAIRS: Voice[][] = [
-  [
-    { voice: "en-us", pitch: 50 },
-    { voice: "en-us+m3", pitch: 50 },
-  ],
-  [
-    { voice: "en+m2", pitch: 50 },
-    { voice: "en-gb", pitch: 50 },
-  ],
-  [
-    { voice: "en+f1", pitch: 50 },
-    { voice: "en+f4", pitch: 50 },
-  ],
-];
+const DISTINCT_COUNTS = [1, 2, 3, 4, 5, 6];
+/** Six of the distinct voices, one per voice count up to six. */
+const DIARIZATION_VOICES = DISTINCT_VOICES.slice(0, Math.max(...DISTINCT_COUNTS));
+/** Pairs of voices that share a pitch setting. */
+const SAME_PITCH_PAIRS: Voice[][] = [0, 2, 4].map((i) => SAME_PITCH_VOICES.slice(i, i + 2));
 const HARD_SETS: Voice[][] = [
   ...SAME_PITCH_PAIRS,
   ...SAME_PITCH_PAIRS,
-  ...SAME_PITCH_PAIRS.map((pair, i) => [...pair, DISTINCT_VOICES[[5, 5, 0][i]]]),
+  ...SAME_PITCH_PAIRS.map((pair, i) => [...pair, DIARIZATION_VOICES[[5, 5, 0][i]]]),
 ];
-const DISTINCT_COUNTS = [1, 2, 3, 4, 5, 6];
 /** The goal applies to these counts. */
 const GOAL_COUNTS = [1, 2, 3, 4];
 const GOAL = { countExactShare: 0.9, timeAccuracy: 0.9 };
@@ -72,24 +49,6 @@ const GAP_SECONDS = { min: 0.3, max: 1.2 };
 const MIN_TURNS_PER_VOICE = 2;
 const WORDS_PER_SECOND = 175 / 60; // espeak's default rate
 
-const SENTENCES = [
-  "I think we should start the project next week if the budget is approved.",
-  "That sounds reasonable, but we need to check with the design team first.",
-  "The last release had a few problems with the mobile application.",
-  "Yes, the crash reports came mostly from older phones running out of memory.",
-  "Can you send me the numbers from the customer survey before Friday?",
-  "Sure, I will put them in a short report with the most important findings.",
-  "We also need to decide where the team dinner is going to be this month.",
-  "There is a new place near the station that everyone keeps talking about.",
-  "Let us book a table for twelve people on Thursday evening then.",
-  "Good, and remind me to call the landlord about the heating in the office.",
-  "My sister is coming to visit us next month with her two children.",
-  "The train was late again this morning because of the snow.",
-  "If it rains tomorrow we can move the meeting inside and order some pizza.",
-  "We went hiking in the mountains with some friends over the weekend.",
-  "Honestly I would rather stay at home and read a good book.",
-  "The doctor said I should walk at least thirty minutes every day.",
-];
 /** Enrollment for the anchored run; no conversation uses these sentences. */
 const ENROLL_SENTENCES = [
   "Please remember to water the plants on the balcony while I am away.",
@@ -126,14 +85,14 @@ it("offline diarization: speaker count and time accuracy on generated conversati
   for (const count of DISTINCT_COUNTS) {
     for (let c = 0; c < CONVERSATIONS_PER_COUNT; c++) {
       const seed = 50_000 + 100 * count + c;
-      distinct.push(await run(shuffled(DISTINCT_VOICES, mulberry32(seed)).slice(0, count), seed, DISTINCT_SHAPE));
+      distinct.push(await run(shuffled(DIARIZATION_VOICES, mulberry32(seed)).slice(0, count), seed, DISTINCT_SHAPE));
     }
   }
   const short: Outcome[] = [];
   for (const count of SHORT_COUNTS) {
     for (let c = 0; c < CONVERSATIONS_PER_COUNT; c++) {
       const seed = 60_000 + 100 * count + c;
-      short.push(await run(shuffled(DISTINCT_VOICES, mulberry32(seed)).slice(0, count), seed, SHORT_SHAPE));
+      short.push(await run(shuffled(DIARIZATION_VOICES, mulberry32(seed)).slice(0, count), seed, SHORT_SHAPE));
     }
   }
   const hard: Outcome[] = [];
@@ -141,7 +100,7 @@ it("offline diarization: speaker count and time accuracy on generated conversati
   for (const [i, voices] of HARD_SETS.entries()) {
     hard.push(await run(voices, 90_000 + i, DISTINCT_SHAPE));
     const profiles = [];
-    for (const v of voices) profiles.push({ label: key(v), embedding: await enroll(embedder, v) });
+    for (const v of voices) profiles.push({ label: voiceName(v), embedding: await enroll(embedder, v) });
     hardAnchored.push(await run(voices, 90_000 + i, DISTINCT_SHAPE, profiles));
   }
 
@@ -166,8 +125,8 @@ it("offline diarization: speaker count and time accuracy on generated conversati
       speakersFound: "found speaker count per conversation",
     },
     setup: {
-      distinctVoices: DISTINCT_VOICES.map(key),
-      samePitchPairs: SAME_PITCH_PAIRS.map((p) => p.map(key)),
+      distinctVoices: DIARIZATION_VOICES.map(voiceName),
+      samePitchPairs: SAME_PITCH_PAIRS.map((p) => p.map(voiceName)),
       conversationsPerCount: CONVERSATIONS_PER_COUNT,
       turns: "4 + 2 per voice (5 for one voice), every voice at least twice, never the same voice twice in a row",
       turnSeconds: TURN_SECONDS,
@@ -201,8 +160,6 @@ it("offline diarization: speaker count and time accuracy on generated conversati
 
 // ---- conversations ----
 
-const key = (v: Voice) => `${v.voice}/p${v.pitch}`;
-
 type Shape = { turns: (voices: number) => number; turnSeconds: { min: number; max: number } };
 const DISTINCT_SHAPE: Shape = { turns: DISTINCT_TURNS, turnSeconds: TURN_SECONDS };
 const SHORT_SHAPE: Shape = { turns: SHORT_TURNS, turnSeconds: SHORT_TURN_SECONDS };
@@ -223,7 +180,7 @@ async function conversation(
   const { wav, turns: spoken } = await makeConversation(turns, { gapS: GAP_SECONDS.min });
   return {
     samples: decodeWavSamples(wav).samples,
-    truth: spoken.map((t, i) => ({ start: t.start, end: t.end, voice: key(voices[order[i]]) })),
+    truth: spoken.map((t, i) => ({ start: t.start, end: t.end, voice: voiceName(voices[order[i]]) })),
   };
 }
 
@@ -247,8 +204,8 @@ function turnOrder(voices: number, length: number, rand: () => number): number[]
 function textOfSeconds(seconds: number, rand: () => number): string {
   const words: string[] = [];
   const wanted = Math.max(2, Math.round(seconds * WORDS_PER_SECOND));
-  for (let s = Math.floor(rand() * SENTENCES.length); words.length < wanted; s++)
-    words.push(...SENTENCES[s % SENTENCES.length].split(" "));
+  for (let s = Math.floor(rand() * CONVERSATION_SENTENCES.length); words.length < wanted; s++)
+    words.push(...CONVERSATION_SENTENCES[s % CONVERSATION_SENTENCES.length].split(" "));
   return `${words
     .slice(0, wanted)
     .join(" ")

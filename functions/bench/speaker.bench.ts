@@ -28,30 +28,9 @@ import { measureBackground, speakerScoring, type SpeakerScoring } from "../src/s
 import { scoringFor } from "../src/providers/speakerEmbedder/scoring.js";
 import { writeProjectionModel, writeRandomTdnnModel, writeStatsPoolingModel } from "../test/support/onnxFixture.js";
 import { speak } from "../test/support/speech.js";
+import { DISTINCT_VOICES, SAME_PITCH_VOICES, voiceName, type Voice } from "./voices.js";
 
 const SR = 16_000;
-type Voice = { voice: string; pitch: number };
-const voiceName = (v: Voice) => `${v.voice}/p${v.pitch}`;
-/** Different pitch and formant variant (median F0 about 75–300 Hz). */
-const DISTINCT: Voice[] = [
-  { voice: "en-us", pitch: 25 },
-  { voice: "en+m2", pitch: 60 },
-  { voice: "en+f4", pitch: 25 },
-  { voice: "en+f1", pitch: 50 },
-  { voice: "en+f5", pitch: 62 },
-  { voice: "en+f3", pitch: 85 },
-  { voice: "en-us+m7", pitch: 40 },
-  { voice: "en+m4", pitch: 10 },
-];
-/** One pitch setting, different variants: what the baseline's pitch cue cannot separate. */
-const HARD: Voice[] = [
-  { voice: "en-us", pitch: 50 },
-  { voice: "en-us+m3", pitch: 50 },
-  { voice: "en+m2", pitch: 50 },
-  { voice: "en-gb", pitch: 50 },
-  { voice: "en+f1", pitch: 50 },
-  { voice: "en+f4", pitch: 50 },
-];
 /** The calibration background: other variants and pitches than either test set. */
 const BACKGROUND: Voice[] = [
   { voice: "en+m1", pitch: 35 },
@@ -100,8 +79,8 @@ it("speaker embedding: real-time factor, calibration and speaker-ID accuracy", a
   const fixtureDir = await mkdtemp(join(tmpdir(), "speaker-bench-"));
   try {
     const audio = {
-      distinct: await synthesize(DISTINCT),
-      hard: await synthesize(HARD),
+      distinct: await synthesize(DISTINCT_VOICES),
+      hard: await synthesize(SAME_PITCH_VOICES),
       background: await synthesize(BACKGROUND),
     };
     const baseline = new BaselineSpeakerEmbedder();
@@ -167,7 +146,9 @@ async function measureRealTimeFactors(
   models: Record<"stats" | "projection" | "tdnn", string>,
 ) {
   // ~60 s: test sentences of two voices, back to back with 0.3 s pauses.
-  const parts = test.filter((u) => u.voice === voiceName(DISTINCT[0]) || u.voice === voiceName(DISTINCT[1]));
+  const parts = test.filter(
+    (u) => u.voice === voiceName(DISTINCT_VOICES[0]) || u.voice === voiceName(DISTINCT_VOICES[1]),
+  );
   const gap = new Float32Array(0.3 * SR);
   const pieces: Float32Array[] = [];
   while (seconds(pieces.map((samples) => ({ samples }))) < 60)

@@ -10,21 +10,12 @@ import { planChunks } from "../src/providers/transcriber/chunkPlan.js";
 import { LocalTranscriber } from "../src/providers/transcriber/local.js";
 import type { Word } from "../src/model/transcript.js";
 import { makeConversation, type ConversationTurn } from "../test/support/speech.js";
+import { CONVERSATION_SENTENCES } from "./voices.js";
 
 const local = new LocalTranscriber();
 
-const SENTENCES = [
-  "I think we should start the project next week if the budget is approved.",
-  "That sounds reasonable, but we need to check with the design team first.",
-  "The last release had a few problems with the mobile application.",
-  "Yes, the crash reports came mostly from older phones running out of memory.",
-  "Can you send me the numbers from the customer survey before Friday?",
-  "Sure, I will put them in a short report with the most important findings.",
-  "We also need to decide where the team dinner is going to be this month.",
-  "There is a new place near the station that everyone keeps talking about.",
-  "Let us book a table for twelve people on Thursday evening then.",
-  "Good, and remind me to call the landlord about the heating in the office.",
-];
+/** The first ten conversation sentences: the pool this bench has always drawn from. */
+const SENTENCES = CONVERSATION_SENTENCES.slice(0, 10);
 
 /** Words whose midpoint falls in a ground-truth turn, scored after mapping each label to its majority voice. */
 export function speakerAccuracy(words: Word[], turns: ConversationTurn[]) {
