@@ -36,5 +36,8 @@ describe_emulators() {
 
 export METADATA_SERVER_DETECTION=none
 export FIREBASE_CLI_DISABLE_UPDATE_CHECK=1
+# The Functions emulator starts one worker process per concurrent invocation and gives each 30 s to load (this
+# variable, in seconds). Fifty uploads at once (npm run bench) start fifty workers, which on 2 CPUs takes longer.
+export FUNCTIONS_DISCOVERY_TIMEOUT="${FUNCTIONS_DISCOVERY_TIMEOUT:-180}"
 # onnxruntime-node's postinstall would download its CUDA provider from NuGet (unused; fails offline).
 export ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip

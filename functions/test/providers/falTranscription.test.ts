@@ -4,44 +4,20 @@
  * `falWebhook` with FAL's payload and Ed25519 signature; the job then runs to completion (OpenAI stand-in too).
  */
 import { generateKeyPairSync } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createFalTranscriber } from "../../src/providers/transcriber/create.js";
 import { recoverStalledJobs } from "../../src/scheduled/recoverStalledJobs.js";
 import { loadJobJson } from "../../src/store/objects.js";
 import type { Transcript } from "../../src/model/transcript.js";
-import { config, createMemory, createUser, postAudio, readMemory, waitFor } from "../support/emulators.js";
-import { FakeFal, whisperOutputFor } from "../support/fakeFal.js";
-import { FakeOpenAI } from "../support/fakeOpenAI.js";
+import { config, readMemory, waitFor } from "../support/emulators.js";
+import { whisperOutputFor } from "../support/fakeFal.js";
+import { FAL_SCRIPT, uploadJfk, useFalAndOpenAI } from "../support/falProviders.js";
 
-const JFK = fileURLToPath(new URL("../fixtures/jfk.wav", import.meta.url));
 const FAL_KEY = "placeholder-not-a-real-key"; // functions/.secret.local
 const falTranscriber = () => createFalTranscriber(config, FAL_KEY);
-const fal = new FakeFal();
-const openai = new FakeOpenAI();
-const script = [
-  { speaker: "SPEAKER_00", start: 0.5, words: ["so", "what", "did", "you", "think", "of", "the", "talk"] },
-  { speaker: "SPEAKER_01", start: 4.2, words: ["honestly", "it", "was", "better", "than", "I", "expected"] },
-];
-beforeAll(async () => {
-  await Promise.all([fal.start(), openai.start()]);
-  fal.output = () => whisperOutputFor(script);
-});
-afterAll(() => Promise.all([fal.stop(), openai.stop()]));
-beforeEach(() => {
-  fal.reset();
-  openai.reset();
-});
-
+const { fal, openai } = useFalAndOpenAI();
 /** Uploads the JFK clip for a new memory (with crash points armed, if any); returns the job. */
-async function upload(testFaults?: Record<string, number>) {
-  const user = await createUser();
-  const memoryId = await createMemory(user.uid, testFaults ? { test_faults: testFaults } : {});
-  const res = await postAudio({ memoryId, token: user.idToken, file: await readFile(JFK) });
-  expect(res.status).toBe(200);
-  return { uid: user.uid, memoryId, jobId: (await res.json()).postprocessing.job_id as string };
-}
+const upload = (testFaults?: Record<string, number>) => uploadJfk(testFaults ? { test_faults: testFaults } : {});
 
 const pp = async (job: { uid: string; memoryId: string }) => (await readMemory(job.uid, job.memoryId))!.postprocessing;
 const until = (job: { uid: string; memoryId: string }, what: string, test: (p: any) => boolean, timeoutMs = 45_000) =>
@@ -126,7 +102,7 @@ describe("FAL transcription through the emulated triggers", () => {
       request_id: request.id,
       gateway_request_id: request.id,
       status: "OK",
-      payload: whisperOutputFor(script),
+      payload: whisperOutputFor(FAL_SCRIPT),
       error: null,
     });
     const post = (headers: Record<string, string>, raw = body, url = request.webhookUrl!) =>
@@ -257,7 +233,7 @@ describe("FAL transcription through the emulated triggers", () => {
       request_id: fal.requests[0].id,
       gateway_request_id: fal.requests[0].id,
       status: "OK",
-      payload: whisperOutputFor(script),
+      payload: whisperOutputFor(FAL_SCRIPT),
       error: null,
     });
     expect(answer).toEqual({ status: 200, body: { ok: true, outcome: "completed" } });

@@ -3,58 +3,24 @@
  * crashes at every step boundary repaired by the scheduled re-drive, duplicated and out-of-order deliveries, and
  * providers that fail. Throughout: one paid call per provider per job, and a failure never touches the transcript.
  */
-import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import functionsTest from "firebase-functions-test";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { prepareAudio as prepareAudioTrigger } from "../../src/index.js";
-import { STAGE_NAMES } from "../../src/model/job.js";
+import { STAGE_NAMES, type JobRef } from "../../src/model/job.js";
 import { topicOf } from "../../src/pipeline/definition.js";
 import { bucket, db } from "../../src/store/firebase.js";
 import { memoryPath } from "../../src/store/paths.js";
 import { publishJobMessage } from "../../src/store/publish.js";
-import {
-  config,
-  createMemory,
-  createUser,
-  postAudio,
-  readMemory,
-  runScheduled,
-  waitFor,
-} from "../support/emulators.js";
-import { FakeFal, whisperOutputFor } from "../support/fakeFal.js";
-import { apiError, FakeOpenAI } from "../support/fakeOpenAI.js";
+import { config, readMemory, runScheduled, waitFor } from "../support/emulators.js";
+import { whisperOutputFor } from "../support/fakeFal.js";
+import { FAL_SCRIPT, uploadJfk, useFalAndOpenAI } from "../support/falProviders.js";
+import { apiError } from "../support/fakeOpenAI.js";
 
-const JFK = fileURLToPath(new URL("../fixtures/jfk.wav", import.meta.url));
-const fal = new FakeFal();
-const openai = new FakeOpenAI();
-const script = [
-  { speaker: "SPEAKER_00", start: 0.5, words: ["so", "what", "did", "you", "think", "of", "the", "talk"] },
-  { speaker: "SPEAKER_01", start: 4.2, words: ["honestly", "it", "was", "better", "than", "I", "expected"] },
-];
-beforeAll(async () => {
-  await Promise.all([fal.start(), openai.start()]);
-  fal.output = () => whisperOutputFor(script);
-});
-afterAll(() => Promise.all([fal.stop(), openai.stop()]));
-beforeEach(() => {
-  fal.reset();
-  openai.reset();
-});
+const { fal, openai } = useFalAndOpenAI();
 
-type Job = { uid: string; memoryId: string; jobId: string };
-
-async function upload(fields: Record<string, unknown> = {}): Promise<Job> {
-  const user = await createUser();
-  const memoryId = await createMemory(user.uid, fields);
-  const res = await postAudio({ memoryId, token: user.idToken, file: await readFile(JFK) });
-  expect(res.status).toBe(200);
-  return { uid: user.uid, memoryId, jobId: (await res.json()).postprocessing.job_id as string };
-}
-
-const pp = async (job: Job) => (await readMemory(job.uid, job.memoryId))!.postprocessing;
+const pp = async (job: JobRef) => (await readMemory(job.uid, job.memoryId))!.postprocessing;
 const isOver = (p: { status: string }) => ["completed", "failed", "canceled"].includes(p.status);
-const falRequestsOf = (job: Job) => fal.requests.filter((r) => r.webhookUrl?.includes(`jobId=${job.jobId}`));
+const falRequestsOf = (job: JobRef) => fal.requests.filter((r) => r.webhookUrl?.includes(`jobId=${job.jobId}`));
 
 describe("crashes at every step boundary", () => {
   it("the scheduled re-drive finishes every crashed job, paying each provider once", { timeout: 300_000 }, async () => {
@@ -68,7 +34,7 @@ describe("crashes at every step boundary", () => {
       { "identify:after_claim": 1, "prepare_audio:after_publish": 1, "reprocess:after_publish": 1 },
     ];
     const started = Date.now();
-    const jobs = await Promise.all(armed.map((faults) => upload({ test_faults: faults })));
+    const jobs = await Promise.all(armed.map((faults) => uploadJfk({ test_faults: faults })));
     const completedAt = new Map<string, number>();
     const deadline = started + 240_000;
     while (completedAt.size < jobs.length && Date.now() < deadline) {
@@ -98,7 +64,7 @@ describe("crashes at every step boundary", () => {
 
 describe("duplicated and out-of-order deliveries", () => {
   it("ten deliveries of every message and of the storage event do each stage once", { timeout: 120_000 }, async () => {
-    const job = await upload();
+    const job = await uploadJfk();
     const shuffled = <T>(xs: T[]) =>
       xs
         .map((x) => [Math.random(), x] as const)
@@ -156,7 +122,7 @@ describe("providers that fail", () => {
   it("FAL answering garbage fails the job with a clear reason and the old transcript intact", async () => {
     fal.output = () => ({ garbage: true });
     try {
-      const job = await upload();
+      const job = await uploadJfk();
       const before = (await readMemory(job.uid, job.memoryId))!.transcript_segments;
       const failed = await waitFor(
         async () => {
@@ -169,7 +135,7 @@ describe("providers that fail", () => {
       expect(failed.fail_reason).toMatch(/^fal_bad_output: FAL returned no word chunks/);
       expect((await readMemory(job.uid, job.memoryId))!.transcript_segments).toEqual(before);
     } finally {
-      fal.output = () => whisperOutputFor(script);
+      fal.output = () => whisperOutputFor(FAL_SCRIPT);
     }
   });
 
@@ -178,7 +144,7 @@ describe("providers that fail", () => {
     { timeout: 120_000 },
     async () => {
       fal.submitFailures = Array.from({ length: 20 }, () => ({ status: 429, body: { detail: "Rate limit exceeded" } }));
-      const job = await upload();
+      const job = await uploadJfk();
       const before = (await readMemory(job.uid, job.memoryId))!.transcript_segments;
       const retryAts: number[] = [];
       let p = await waitFor(
@@ -226,7 +192,7 @@ describe("providers that fail", () => {
         status: 503,
         error: { message: "Overloaded", type: "server_error" },
       }));
-      const job = await upload();
+      const job = await uploadJfk();
       const deadline = Date.now() + 100_000;
       let p = await pp(job);
       while (!isOver(p) && Date.now() < deadline) {
