@@ -26,8 +26,10 @@ export default defineConfig({
           setupFiles: ["test/support/env.ts", "test/support/teeLogs.ts"],
           // One emulator suite for all files: run them one after another so triggers are not starved on 2 cores.
           fileParallelism: false,
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          // Generous: the suite must pass on a machine half as fast as a developer's, loaded. Tests wait for outcomes,
+          // never for a time; a timeout only ends a test that would otherwise hang.
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
         },
       },
       {
@@ -37,8 +39,10 @@ export default defineConfig({
           include: ["test/providers/**/*.test.ts"],
           setupFiles: ["test/support/env.ts", "test/support/teeLogs.ts"],
           fileParallelism: false,
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          // Generous: the suite must pass on a machine half as fast as a developer's, loaded. Tests wait for outcomes,
+          // never for a time; a timeout only ends a test that would otherwise hang.
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
         },
       },
       {

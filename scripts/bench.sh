@@ -8,7 +8,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 (cd functions && node --expose-gc ./node_modules/.bin/vitest run --project bench)
+# In the emulators: the load run, and the fault suite's recovery figure (bench-results/redrive.json).
 firebase emulators:exec --project demo-providers \
-  "cd functions && LOAD_UPLOADS=${LOAD_UPLOADS:-12} BENCH_LOAD=1 ./node_modules/.bin/vitest run --project providers test/providers/load.test.ts" \
+  "cd functions && LOAD_UPLOADS=${LOAD_UPLOADS:-12} BENCH_LOAD=1 BENCH_FIGURES=1 ./node_modules/.bin/vitest run --project providers test/providers/load.test.ts test/providers/faults.test.ts -t 'load|crashes'" \
   < /dev/null
 ls -1 bench-results/

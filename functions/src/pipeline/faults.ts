@@ -3,6 +3,13 @@
  * deliveries of that stage for the memory's job stop dead at that point, as if the instance died (no failure
  * handling, no lease release). Honoured only in the Functions emulator with FAULT_INJECTION=on (the demo-providers
  * test project); production never reads the field.
+ *
+ * A dead instance's lease runs out only after STAGE_LEASE_SECONDS. Rather than have the suite wait that long in real
+ * time (or run with leases so short that a slow machine's live stages lose theirs), a crash fast-forwards this one
+ * job by a lease: the crashed stage's lease ends at the crash, and the job's `updated_at` moves a lease back, which is
+ * exactly how the job looks once the dead delivery's lease has expired. Everything after that (the scheduled re-drive
+ * finding the job quiet and the stage stalled, the next claim taking it) runs unchanged, on the real clock, and other
+ * jobs are not disturbed.
  */
 import type { Config } from "../config.js";
 import type { JobRef, StageName } from "../model/job.js";
@@ -21,7 +28,7 @@ const enabled = (config: Pick<Config, "faultInjection">) =>
 
 /** Throws InjectedCrash when the point is armed for this job (and disarms one use of it). */
 export async function crashPoint(
-  config: Pick<Config, "faultInjection">,
+  config: Pick<Config, "faultInjection" | "stageLeaseMs">,
   job: JobRef,
   stage: StageName,
   point: FaultPoint,
@@ -34,7 +41,14 @@ export async function crashPoint(
     const faults = snap.get("test_faults") as Record<string, unknown> | undefined;
     const left = Number(faults?.[key] ?? 0);
     if (snap.get("postprocessing.job_id") !== job.jobId || !(left > 0)) return false;
-    tx.update(ref, { test_faults: { ...faults, [key]: left - 1 } });
+    const now = Date.now();
+    tx.update(ref, {
+      test_faults: { ...faults, [key]: left - 1 },
+      "postprocessing.updated_at": new Date(now - config.stageLeaseMs - 1000).toISOString(),
+      ...(snap.get(`postprocessing.stages.${stage}`)
+        ? { [`postprocessing.stages.${stage}.lease_expires_at`]: new Date(now).toISOString() }
+        : {}),
+    });
     return true;
   });
   if (armed) throw new InjectedCrash(`injected crash at ${key}`);

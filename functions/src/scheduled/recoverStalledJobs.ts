@@ -16,7 +16,7 @@ import { PIPELINE, redriveTopicOf } from "../pipeline/definition.js";
 import { jobProgress, jobProgressExpectedMs, measureSpeed } from "../pipeline/progress.js";
 import { endJob, updateStage } from "../pipeline/stageState.js";
 import type { QueuedTranscriber } from "../providers/transcriber/types.js";
-import { applyQueuedOutcome, type AppliedOutcome } from "../stages/transcriptionResult.js";
+import { applyQueuedOutcome, retryDelayMs, type AppliedOutcome } from "../stages/transcriptionResult.js";
 import { db } from "../store/firebase.js";
 import { readPostprocessing } from "../store/jobs.js";
 import { publishJobMessage } from "../store/publish.js";
@@ -44,8 +44,9 @@ export interface RecoveryReport {
 
 export async function recoverStalledJobs(deps: RecoveryDeps): Promise<RecoveryReport> {
   const report: RecoveryReport = { scanned: 0, polled: [], redriven: [], failed: [], errors: 0 };
-  // Nothing younger than the shortest wait can be stalled yet.
-  const quietFor = Math.min(deps.config.stageLeaseMs, deps.config.falWebhookGraceMs);
+  // Nothing younger than the shortest wait can be stalled yet: a lease, FAL's webhook grace, or the first backoff
+  // (halved: a backoff is measured from when the failure was recorded, a moment before the job's updated_at).
+  const quietFor = Math.min(deps.config.stageLeaseMs, deps.config.falWebhookGraceMs, retryDelayMs(1) / 2);
   const cutoff = new Date(deps.now.getTime() - quietFor).toISOString();
   const limit = pLimit(CONCURRENCY);
   // Running jobs, then completed jobs whose optional stage (emotion) is still open.

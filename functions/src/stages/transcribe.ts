@@ -115,7 +115,8 @@ async function submit(
       state: "pending",
       lease_expires_at: null,
       submit_started_at: null,
-      retry_at: new Date(now.getTime() + retryDelayMs(attempt)).toISOString(),
+      // From now, when the failure is known (the client's own retries took a while), not from the attempt's start.
+      retry_at: new Date(deps.now().getTime() + retryDelayMs(attempt)).toISOString(),
       last_error: `${err.code}: ${err.message}`,
     });
     logs.stageRetrying(ctx, 0, err);

@@ -22,7 +22,7 @@ const settled = (job: { uid: string; memoryId: string }) =>
       const s = (await readMemory(job.uid, job.memoryId))!.postprocessing.stages.emotion;
       return s && ["done", "skipped", "failed"].includes(s.state) ? s : null;
     },
-    { what: "the emotion stage to finish", timeoutMs: 40_000 },
+    { what: "the emotion stage to finish", timeoutMs: 150_000 },
   );
 const notification = async (job: { uid: string; jobId: string }) =>
   (await db().doc(notificationPath(job.uid, job.jobId)).get()).data();
@@ -42,7 +42,7 @@ describe("emotion (offline adapters)", () => {
         const p = (await readMemory(user.uid, memoryId))!.postprocessing;
         return p.status !== "in_progress" ? p : null;
       },
-      { timeoutMs: 90_000 },
+      { timeoutMs: 150_000 },
     );
     expect(pp.status).toBe("completed");
     expect(pp.stages.emotion).toBeUndefined();
@@ -64,7 +64,7 @@ describe("emotion (offline adapters)", () => {
         const p = (await readMemory(user.uid, memoryId))!.postprocessing;
         return p.status !== "in_progress" && !p.optional_open ? p : null;
       },
-      { what: "the job and its emotion stage to end", timeoutMs: 90_000 },
+      { what: "the job and its emotion stage to end", timeoutMs: 150_000 },
     );
     expect(pp.status).toBe("completed");
     expect(pp.emotional_feedback).toBe(true);

@@ -70,7 +70,7 @@ describe("duplicate deliveries", () => {
     const fft = functionsTest({ projectId: process.env.GCLOUD_PROJECT });
     await fft.wrap(prepareAudioTrigger)({ data: object });
     fft.cleanup();
-    await expect.poll(() => transcribeMessages.forJob(jobId).length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => transcribeMessages.forJob(jobId).length, { timeout: 60_000 }).toBe(1);
     await new Promise((r) => setTimeout(r, 1000));
     expect(transcribeMessages.forJob(jobId)).toHaveLength(1);
     expect((await readMemory(user.uid, memoryId))!.postprocessing.job_id).toBe(jobId);
@@ -86,7 +86,7 @@ describe("duplicate deliveries", () => {
     });
     const jobId = (await res.json()).postprocessing.job_id;
     const before = await waitForPreparedOrEnded(user.uid, memoryId);
-    await expect.poll(() => transcribeMessages.forJob(jobId).length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => transcribeMessages.forJob(jobId).length, { timeout: 60_000 }).toBe(1);
 
     // Simulate a crash between "stage done" and "message published", longer ago than the hand-off lease.
     await db()
@@ -98,7 +98,7 @@ describe("duplicate deliveries", () => {
     const object = await finalizedObject(`${user.uid}/${memoryId}/${jobId}.wav`);
     await prepareAudio(object, deps("redelivery"));
     await prepareAudio(object, deps("redelivery-again"));
-    await expect.poll(() => transcribeMessages.forJob(jobId).length, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => transcribeMessages.forJob(jobId).length, { timeout: 60_000 }).toBe(2);
     const after = (await readMemory(user.uid, memoryId))!.postprocessing;
     expect(after.job_id).toBe(jobId);
     expect(after.stages.prepare_audio).toMatchObject({ state: "done", attempts: 1, next_published: true });

@@ -140,7 +140,7 @@ describe("speaker identification", () => {
     expect(pp.status).toBe("completed");
     expect(pp.stages.reprocess).toMatchObject({ state: "done" });
     expect(pp.stages.emotion).toBeUndefined(); // not requested
-    await expect.poll(() => reprocessMessages.forJob(jobId).length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => reprocessMessages.forJob(jobId).length, { timeout: 60_000 }).toBe(1);
 
     const memory = (await readMemory(user.uid, memoryId))!;
     const segments = memory.transcript_segments as {
@@ -231,7 +231,7 @@ describe("speaker identification", () => {
         const p = (await readMemory(user.uid, memoryId))!.postprocessing;
         return p.status !== "in_progress" ? p : null;
       },
-      { timeoutMs: 90_000 },
+      { timeoutMs: 150_000 },
     );
     expect(pp.status).toBe("failed");
     expect(pp.fail_reason).toMatch(/^transcript_too_short: .* the existing transcript is kept/);

@@ -83,7 +83,7 @@ describe("POST /v1/memories/{id}/post-processing", () => {
     });
     expect(job.stages.prepare_audio).toEqual({ state: "done", required: true, attempts: 1, last_error: null });
 
-    await expect.poll(() => transcribeMessages.forJob(jobId).length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => transcribeMessages.forJob(jobId).length, { timeout: 60_000 }).toBe(1);
     expect(transcribeMessages.forJob(jobId)[0]).toEqual({ uid: user.uid, memoryId, jobId });
   });
 

@@ -10,6 +10,7 @@ import { recoverStalledJobs } from "../../src/scheduled/recoverStalledJobs.js";
 import { loadJobJson } from "../../src/store/objects.js";
 import type { Transcript } from "../../src/model/transcript.js";
 import { config, readMemory, waitFor } from "../support/emulators.js";
+import { skipsOf, waitForSkips } from "../support/logLines.js";
 import { whisperOutputFor } from "../support/fakeFal.js";
 import { FAL_SCRIPT, uploadJfk, useFalAndOpenAI } from "../support/falProviders.js";
 
@@ -20,7 +21,7 @@ const { fal, openai } = useFalAndOpenAI();
 const upload = (testFaults?: Record<string, number>) => uploadJfk(testFaults ? { test_faults: testFaults } : {});
 
 const pp = async (job: { uid: string; memoryId: string }) => (await readMemory(job.uid, job.memoryId))!.postprocessing;
-const until = (job: { uid: string; memoryId: string }, what: string, test: (p: any) => boolean, timeoutMs = 45_000) =>
+const until = (job: { uid: string; memoryId: string }, what: string, test: (p: any) => boolean, timeoutMs = 150_000) =>
   waitFor(
     async () => {
       const p = await pp(job);
@@ -152,7 +153,8 @@ describe("FAL transcription through the emulated triggers", () => {
     expect(backingOff.stages.transcribe).toMatchObject({ state: "pending" });
     expect(backingOff.stages.transcribe.last_error).toMatch(/fal_unavailable: FAL submit returned 500/);
     const retryAt = Date.parse(backingOff.stages.transcribe.retry_at);
-    expect(retryAt - Date.now()).toBeGreaterThan(30_000); // a real backoff, not an immediate redelivery
+    // A real backoff (a minute after the failure was recorded), not an immediate redelivery.
+    expect(retryAt - Date.parse(backingOff.updated_at)).toBeGreaterThan(30_000);
     const report = await recoverStalledJobs({ config, transcriber: falTranscriber, now: new Date(retryAt + 1000) });
     expect(report.redriven).toContainEqual({ memoryId: job.memoryId, stage: "transcribe" });
     const done = await ended(job);
@@ -218,15 +220,17 @@ describe("FAL transcription through the emulated triggers", () => {
     fal.webhookMode = "none";
     // The job's transcribe delivery dies right after FAL accepted the submit, before the request id is stored.
     const job = await upload({ "transcribe:after_submit": 1 });
-    await until(job, "the submit", () => fal.requests.length === 1, 30_000);
+    await until(job, "the submit", () => fal.requests.length === 1);
     await waitFor(async () => (await readMemory(job.uid, job.memoryId))!.test_faults["transcribe:after_submit"] === 0);
     const orphan = await pp(job);
     expect(orphan.stages.transcribe.state).toBe("processing");
     expect(orphan.stages.transcribe.provider_request_id ?? null).toBeNull();
-    // A re-drive now does not submit again: the submission may still answer.
-    await new Promise((r) => setTimeout(r, config.stageLeaseMs + 500));
+    // The dead delivery's lease runs out and the re-drive hands the stage to a new delivery, which does not submit
+    // again (the submission may still answer): it parks, and says so.
+    const skipped = (await skipsOf(job.jobId, "transcribe")).length;
     await recoverStalledJobs({ config, transcriber: falTranscriber, now: new Date() });
-    await new Promise((r) => setTimeout(r, 2000));
+    const [parked] = await waitForSkips(job.jobId, skipped, 1, { stage: "transcribe" });
+    expect(parked.reason).toBe("submission_in_flight");
     expect(fal.requests).toHaveLength(1);
     // FAL's webhook for that submission arrives (signed, with the job's token): adopted, the job completes.
     const answer = await fal.deliverWebhook(fal.requests[0], {

@@ -11,7 +11,9 @@ import { topicOf } from "../../src/pipeline/definition.js";
 import { bucket, db } from "../../src/store/firebase.js";
 import { memoryPath } from "../../src/store/paths.js";
 import { publishJobMessage } from "../../src/store/publish.js";
-import { config, readMemory, runScheduled, waitFor } from "../support/emulators.js";
+import { config, readMemory, redriveStalled, runScheduled, waitFor } from "../support/emulators.js";
+import { median, writeBenchFigure } from "../support/benchFigures.js";
+import { skipsOf, waitForSkips } from "../support/logLines.js";
 import { whisperOutputFor } from "../support/fakeFal.js";
 import { FAL_SCRIPT, uploadJfk, useFalAndOpenAI } from "../support/falProviders.js";
 import { apiError } from "../support/fakeOpenAI.js";
@@ -23,7 +25,7 @@ const isOver = (p: { status: string }) => ["completed", "failed", "canceled"].in
 const falRequestsOf = (job: JobRef) => fal.requests.filter((r) => r.webhookUrl?.includes(`jobId=${job.jobId}`));
 
 describe("crashes at every step boundary", () => {
-  it("the scheduled re-drive finishes every crashed job, paying each provider once", { timeout: 300_000 }, async () => {
+  it("the scheduled re-drive finishes every crashed job, paying each provider once", { timeout: 900_000 }, async () => {
     const armed: Record<string, number>[] = [
       { "prepare_audio:after_claim": 1, "reprocess:after_work": 1 },
       { "transcribe:after_claim": 1, "segment:after_done": 1 },
@@ -36,10 +38,13 @@ describe("crashes at every step boundary", () => {
     const started = Date.now();
     const jobs = await Promise.all(armed.map((faults) => uploadJfk({ test_faults: faults })));
     const completedAt = new Map<string, number>();
-    const deadline = started + 240_000;
+    // No wall-clock bound on the outcome: the loop only gives up eventually, so a hung job fails the test.
+    const deadline = started + 780_000;
+    let redrives = 0;
     while (completedAt.size < jobs.length && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, config.stageLeaseMs / 2));
+      await new Promise((r) => setTimeout(r, 3000));
       await runScheduled("recoverStalledJobs");
+      redrives += 1;
       for (const job of jobs) {
         if (!completedAt.has(job.jobId) && isOver(await pp(job))) completedAt.set(job.jobId, Date.now());
       }
@@ -49,21 +54,28 @@ describe("crashes at every step boundary", () => {
       const where = JSON.stringify({ armed: armed[i], stages: memory.postprocessing.stages });
       expect(memory.postprocessing.status, where).toBe("completed");
       // Every armed crash happened.
-      expect(Object.values(memory.test_faults)).toEqual(Object.values(armed[i]).map(() => 0));
-      expect(falRequestsOf(job)).toHaveLength(1);
-      expect(memory.transcript_version).toBe(2);
-      // Each crash costs at most about two lease periods (one to expire, one for the next re-drive run).
-      const crashes = Object.keys(armed[i]).length;
-      const elapsed = completedAt.get(job.jobId)! - started;
-      expect(elapsed).toBeLessThan(60_000 + crashes * 2 * config.stageLeaseMs + 30_000);
+      expect(Object.values(memory.test_faults), where).toEqual(Object.values(armed[i]).map(() => 0));
+      expect(falRequestsOf(job), where).toHaveLength(1);
+      expect(memory.transcript_version, where).toBe(2);
     }
     expect(openai.chats()).toHaveLength(jobs.length);
     expect(openai.embeddings()).toHaveLength(jobs.length);
+    // How long recovery takes is a figure (npm run bench: bench-results/redrive.json), never an assertion.
+    await writeBenchFigure("redrive.json", {
+      what:
+        "jobs of the 11 s JFK clip, each with 2-3 crashes at stage boundaries, recovered by the scheduled re-drive " +
+        "run every 3 s, each crash fast-forwarded by one lease (FAL and OpenAI stand-ins, one emulator suite)",
+      jobs: jobs.length,
+      crashes: armed.reduce((n, a) => n + Object.keys(a).length, 0),
+      redriveRuns: redrives,
+      medianRecoveredMs: median(jobs.map((j) => completedAt.get(j.jobId)! - started)),
+      maxRecoveredMs: Math.max(...jobs.map((j) => completedAt.get(j.jobId)! - started)),
+    });
   });
 });
 
 describe("duplicated and out-of-order deliveries", () => {
-  it("ten deliveries of every message and of the storage event do each stage once", { timeout: 120_000 }, async () => {
+  it("ten deliveries of every message and of the storage event do each stage once", { timeout: 300_000 }, async () => {
     const job = await uploadJfk();
     const shuffled = <T>(xs: T[]) =>
       xs
@@ -95,17 +107,21 @@ describe("duplicated and out-of-order deliveries", () => {
         const p = await pp(job);
         return isOver(p) ? p : null;
       },
-      { what: "the job to end", timeoutMs: 90_000 },
+      { what: "the job to end", timeoutMs: 150_000 },
     );
-    // And ten more of everything after it completed.
-    await Promise.all(
-      shuffled(topics.flatMap((t) => Array.from({ length: 10 }, () => t))).map((t) => publishJobMessage(t, job)),
-    );
-    await new Promise((r) => setTimeout(r, 4000));
+    // And ten more of everything after it completed: each must end in its own "skipped" line before the checks.
+    const skippedBefore = (await skipsOf(job.jobId)).length;
+    const late = shuffled(topics.flatMap((t) => Array.from({ length: 10 }, () => t)));
+    await Promise.all(late.map((t) => publishJobMessage(t, job)));
+    const lateSkips = await waitForSkips(job.jobId, skippedBefore, late.length);
+    expect(lateSkips.map((l) => l.reason)).not.toContain("stage_leased");
 
     expect(done.status).toBe("completed");
+    // Read after the late burst. Outcomes, not attempts: a stage is claimed again only if its lease ran out (a slow
+    // machine), and even then each paid call happens once; the late burst claims nothing at all.
+    const after = await pp(job);
     for (const stage of ["prepare_audio", "transcribe", "segment", "identify", "reprocess"]) {
-      expect(done.stages[stage], stage).toMatchObject({ state: "done", attempts: 1 });
+      expect(after.stages[stage], stage).toMatchObject({ state: "done", attempts: done.stages[stage].attempts });
     }
     expect(falRequestsOf(job)).toHaveLength(1);
     expect(openai.chats()).toHaveLength(1);
@@ -114,7 +130,7 @@ describe("duplicated and out-of-order deliveries", () => {
       .collection(`${memoryPath(job.uid, job.memoryId)}/transcripts`)
       .get();
     expect(versions.size).toBe(2);
-    expect((await pp(job)).completed_at).toBe(done.completed_at);
+    expect(after.completed_at).toBe(done.completed_at);
   });
 });
 
@@ -129,7 +145,7 @@ describe("providers that fail", () => {
           const p = await pp(job);
           return isOver(p) ? p : null;
         },
-        { what: "the job to end", timeoutMs: 45_000 },
+        { what: "the job to end", timeoutMs: 150_000 },
       );
       expect(failed.status).toBe("failed");
       expect(failed.fail_reason).toMatch(/^fal_bad_output: FAL returned no word chunks/);
@@ -141,7 +157,7 @@ describe("providers that fail", () => {
 
   it(
     "FAL answering 429 at every submit backs off between attempts, then fails with the reason",
-    { timeout: 120_000 },
+    { timeout: 300_000 },
     async () => {
       fal.submitFailures = Array.from({ length: 20 }, () => ({ status: 429, body: { detail: "Rate limit exceeded" } }));
       const job = await uploadJfk();
@@ -185,7 +201,7 @@ describe("providers that fail", () => {
 
   it(
     "OpenAI failing on every attempt (500s, then timeouts) still completes the job, with warnings",
-    { timeout: 120_000 },
+    { timeout: 480_000 },
     async () => {
       openai.chatReplies = Array.from({ length: 40 }, () => apiError(500, "The server had an error"));
       openai.embeddingFailures = Array.from({ length: 40 }, () => ({
@@ -193,11 +209,22 @@ describe("providers that fail", () => {
         error: { message: "Overloaded", type: "server_error" },
       }));
       const job = await uploadJfk();
-      const deadline = Date.now() + 100_000;
+      const deadline = Date.now() + 420_000;
       let p = await pp(job);
       while (!isOver(p) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, config.stageLeaseMs / 2));
-        await runScheduled("recoverStalledJobs");
+        // Once an attempt has given the stage back (the emulator does not redeliver), re-drive as if a lease passed.
+        const stage = p.stages.reprocess;
+        if (stage?.state === "pending") {
+          await redriveStalled();
+          await waitFor(
+            async () => {
+              const next = (await pp(job)).stages.reprocess;
+              return next.attempts > stage.attempts || next.state !== "pending";
+            },
+            { what: "the next attempt" },
+          );
+        }
+        await new Promise((r) => setTimeout(r, 1000));
         p = await pp(job);
       }
       expect(p.status).toBe("completed");

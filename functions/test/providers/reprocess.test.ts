@@ -10,6 +10,7 @@ import { memoryVectorPath } from "../../src/store/vectors.js";
 import { config, createMemory, createUser, readMemory, waitFor } from "../support/emulators.js";
 import { apiError, FakeOpenAI, VALID_STRUCTURE } from "../support/fakeOpenAI.js";
 import { deliver, seedJobAt } from "../support/jobs.js";
+import { waitForSkips } from "../support/logLines.js";
 import { planningTranscript } from "../support/transcripts.js";
 
 const openai = new FakeOpenAI();
@@ -47,7 +48,7 @@ const ended = (job: { uid: string; memoryId: string }) =>
       const memory = await readMemory(job.uid, job.memoryId);
       return ["completed", "failed", "canceled"].includes(memory?.postprocessing?.status) ? memory : null;
     },
-    { what: "the job to end", timeoutMs: 30_000 },
+    { what: "the job to end", timeoutMs: 150_000 },
   );
 
 describe("reprocess with OpenAI", () => {
@@ -158,7 +159,8 @@ describe("reprocess with OpenAI", () => {
     const job = await memoryAwaitingReprocess();
     await Promise.all([1, 2, 3, 4, 5].map(() => deliver("reprocess", job)));
     const memory = await ended(job);
-    await new Promise((r) => setTimeout(r, 2000)); // let the duplicates run
+    // Every duplicate has run (each says it skipped) before checking that none paid again.
+    await waitForSkips(job.jobId, 0, 4, { stage: "reprocess" });
     expect(memory.postprocessing.status).toBe("completed");
     expect(openai.chats()).toHaveLength(1);
     expect(openai.embeddings()).toHaveLength(1);

@@ -4,6 +4,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { auth, bucket, db } from "../../src/store/firebase.js";
 import { loadConfig } from "../../src/config.js";
 import { memoryPath, userPath } from "../../src/store/paths.js";
+import type { RecoveryReport } from "../../src/scheduled/recoverStalledJobs.js";
 
 for (const v of [
   "FIRESTORE_EMULATOR_HOST",
@@ -136,7 +137,7 @@ export async function waitFor<T>(
   probe: () => Promise<T | undefined | null | false>,
   opts: { timeoutMs?: number; what?: string } = {},
 ): Promise<T> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 45_000);
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   let last: unknown;
   while (Date.now() < deadline) {
     try {
@@ -164,7 +165,7 @@ export async function waitForPreparedOrEnded(uid: string, memoryId: string) {
 }
 
 /** Waits until the transcribe stage is done (or the job ended) and returns the memory's postprocessing. */
-export async function waitForTranscribedOrEnded(uid: string, memoryId: string, timeoutMs = 90_000) {
+export async function waitForTranscribedOrEnded(uid: string, memoryId: string, timeoutMs = 150_000) {
   return waitFor(
     async () => {
       const pp = (await readMemory(uid, memoryId))?.postprocessing;
@@ -202,4 +203,23 @@ export async function runScheduled(name: string): Promise<void> {
     body: "{}",
   });
   if (!res.ok) throw new Error(`${name}: ${res.status} ${await res.text()}`);
+}
+
+/**
+ * The scheduled re-drive, run in-process as if one stage lease had passed since now. Every stage whose lease has run
+ * out (a crash point expires the crashed stage's lease at once: src/pipeline/faults.ts), every pending stage whose
+ * message was lost and every backoff that ended is published again. Stages a live delivery still holds are published
+ * too, and their claim (which reads the real clock) skips them: exactly what a duplicate delivery does. FAL is polled
+ * only past its webhook grace period, which is longer than a lease in every test project.
+ */
+export async function redriveStalled(): Promise<RecoveryReport> {
+  const [{ recoverStalledJobs }, { createFalTranscriber }] = await Promise.all([
+    import("../../src/scheduled/recoverStalledJobs.js"),
+    import("../../src/providers/transcriber/create.js"),
+  ]);
+  return recoverStalledJobs({
+    config,
+    now: new Date(Date.now() + config.stageLeaseMs + 1000),
+    transcriber: () => createFalTranscriber(config, "placeholder-not-a-real-key") /* functions/.secret.local */,
+  });
 }

@@ -5,11 +5,12 @@
  * path and writes the wall time and peak memory to bench-results/load.json (BENCH_LOAD=1).
  */
 import { execFileSync } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { db } from "../../src/store/firebase.js";
 import { memoryPath } from "../../src/store/paths.js";
+import { writeBenchFigure } from "./benchFigures.js";
 import { createMemory, createUser, postAudio, readMemory, waitFor } from "./emulators.js";
 
 const JFK = fileURLToPath(new URL("../fixtures/jfk.wav", import.meta.url));
@@ -65,27 +66,32 @@ export async function runConcurrentUploads(opts: { path: string; timeoutMs: numb
     );
     const wallMs = Date.now() - started;
     if (process.env.BENCH_LOAD && opts.benchFile) {
-      const result = {
-        what: `concurrent uploads of the 11 s JFK clip, each to its own memory, ${opts.path}, one emulator suite`,
-        uploads: LOAD_UPLOADS,
-        allCompleted: finished.every((p) => p.status === "completed"),
-        wallMs,
-        wallPerUploadMs: Math.round(wallMs / LOAD_UPLOADS),
-        functionsPeakRssMiB: Math.round(peak.rssMiB),
-        functionsPeakWorkerProcesses: peak.count,
-      };
-      console.log(JSON.stringify(result, null, 2));
-      await mkdir(new URL("../../../bench-results/", import.meta.url), { recursive: true });
-      await writeFile(
-        new URL(`../../../bench-results/${opts.benchFile}`, import.meta.url),
-        `${JSON.stringify(result, null, 2)}\n`,
+      const stages = ["prepare_audio", "transcribe", "segment", "identify", "reprocess"];
+      await writeBenchFigure(
+        opts.benchFile,
+        {
+          what: `concurrent uploads of the 11 s JFK clip, each to its own memory, ${opts.path}, one emulator suite`,
+          uploads: LOAD_UPLOADS,
+          allCompleted: finished.every((p) => p.status === "completed"),
+          wallMs,
+          wallPerUploadMs: Math.round(wallMs / LOAD_UPLOADS),
+          functionsPeakRssMiB: Math.round(peak.rssMiB),
+          functionsPeakWorkerProcesses: peak.count,
+          stagesClaimedMoreThanOnce: finished.reduce(
+            (n, p) => n + stages.filter((s) => (p.stages[s]?.attempts ?? 0) > 1).length,
+            0,
+          ),
+        },
+        true,
       );
     }
+    // Outcomes only: every job completed as itself (a stage claimed twice after its lease ran out on a slow machine
+    // is no failure; paying twice or writing twice would be, and is checked by the callers and below).
     finished.forEach((p, i) => {
       expect(p.status, memories[i].memoryId).toBe("completed");
       expect(p.job_id).toBe(jobIds[i]);
       for (const stage of ["prepare_audio", "transcribe", "segment", "identify", "reprocess"])
-        expect(p.stages[stage].attempts, `${memories[i].memoryId} ${stage}`).toBe(1);
+        expect(p.stages[stage].state, `${memories[i].memoryId} ${stage}`).toBe("done");
     });
     // One new transcript version per memory.
     const versions = await Promise.all(

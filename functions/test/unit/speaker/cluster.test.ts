@@ -190,13 +190,9 @@ describe("clusterSpeakers", () => {
     expect(right / labels.length).toBeGreaterThanOrEqual(0.9);
   });
 
-  it("scales to a long recording's worth of windows", () => {
+  it("clusters a long recording's worth of windows (how fast is for the bench, not a test)", () => {
     const speakerOf = Array.from({ length: 1200 }, (_, i) => Math.floor(i / 7) % 4);
-    const started = performance.now();
     const { labels } = clusterSpeakers(syntheticEmbeddings(speakerOf, { dimension: 50 }));
-    const elapsedMs = performance.now() - started;
-    console.info(`clusterSpeakers: 1200 windows in ${elapsedMs.toFixed(0)} ms`);
     expect(labels).toEqual(numberByFirstAppearance(speakerOf));
-    expect(elapsedMs).toBeLessThan(5000);
   });
 });
