@@ -5,6 +5,7 @@
  * Secrets are bound in the options of the triggers that use them and read with `.value()` inside those handlers.
  */
 import { defineInt, defineSecret, defineString } from "firebase-functions/params";
+import type { FairUseCaps } from "./model/fairUse.js";
 import type { PriceTable } from "./model/usage.js";
 
 export const REGION = "us-central1";
@@ -55,6 +56,47 @@ export const STAGE_LEASE_SECONDS = defineInt("STAGE_LEASE_SECONDS", {
   description: "How long a stage invocation owns its stage before another delivery may take over.",
   default: 600,
 });
+/**
+ * The operator's cost cap per heavy function: at most this many instances, each running one job at a time
+ * (pipeline/runtime.ts). Work beyond it waits in Pub/Sub (or in Eventarc for uploads) instead of scaling the bill.
+ */
+export const MAX_INSTANCES_PREPARE_AUDIO = defineInt("MAX_INSTANCES_PREPARE_AUDIO", {
+  description: "Most instances of prepareAudio and prepareAudioRedrive (each decodes one upload at a time).",
+  default: 20,
+});
+export const MAX_INSTANCES_TRANSCRIBE = defineInt("MAX_INSTANCES_TRANSCRIBE", {
+  description: "Most instances of transcribe (one job at a time: a FAL submit, or an offline chunk in the emulator).",
+  default: 20,
+});
+export const MAX_INSTANCES_IDENTIFY = defineInt("MAX_INSTANCES_IDENTIFY", {
+  description: "Most instances of identify (each embeds one recording's speakers at a time).",
+  default: 20,
+});
+export const MAX_INSTANCES_EMOTION = defineInt("MAX_INSTANCES_EMOTION", {
+  description: "Most instances of emotion (each sends one recording's user speech to Hume at a time).",
+  default: 10,
+});
+/**
+ * Per-user fair use (model/fairUse.ts): audio a user may have post-processed in rolling windows, Omi's speech-time
+ * caps by default (2 h a day, 8 h over 3 days, 10 h a week); 0 turns a cap off. Over a cap, an upload or a re-run gets
+ * 429 `fair_use_exceeded` with Retry-After.
+ */
+export const FAIR_USE_DAY_MINUTES = defineInt("FAIR_USE_DAY_MINUTES", {
+  description: "Most minutes of audio one user may have post-processed in any 24 hours (0: no cap).",
+  default: 120,
+});
+export const FAIR_USE_3_DAYS_MINUTES = defineInt("FAIR_USE_3_DAYS_MINUTES", {
+  description: "Most minutes of audio one user may have post-processed in any 72 hours (0: no cap).",
+  default: 480,
+});
+export const FAIR_USE_WEEK_MINUTES = defineInt("FAIR_USE_WEEK_MINUTES", {
+  description: "Most minutes of audio one user may have post-processed in any 7 days (0: no cap).",
+  default: 600,
+});
+export const RERUNS_PER_MEMORY_PER_HOUR = defineInt("RERUNS_PER_MEMORY_PER_HOUR", {
+  description: "Stage re-runs one memory may start in any hour (0: no limit).",
+  default: 3,
+});
 export const STAGE_MAX_ATTEMPTS = defineInt("STAGE_MAX_ATTEMPTS", {
   description: "Attempts per stage before the job fails.",
   default: 5,
@@ -86,8 +128,14 @@ export const FAL_WEBHOOK_URL = defineString("FAL_WEBHOOK_URL", {
   default: "auto",
 });
 export const FAL_USER_ID = defineString("FAL_USER_ID", {
-  description: "Our FAL account's user id; webhooks signed for another account are refused (empty: not checked).",
+  description:
+    "Our FAL account's user id (required with FAL): webhooks signed for another account are refused, and the FAL " +
+    "transcriber does not start without it.",
   default: "",
+});
+export const FAL_TIMEOUT_SECONDS = defineInt("FAL_TIMEOUT_SECONDS", {
+  description: "Timeout of one FAL queue request (submit, status, result); the client retries some failures itself.",
+  default: 30,
 });
 export const FAL_WEBHOOK_GRACE_MINUTES = defineInt("FAL_WEBHOOK_GRACE_MINUTES", {
   description: "After this long without a webhook, the recovery job polls FAL for the result.",
@@ -127,6 +175,12 @@ export const SPEAKER_MODEL_SHA256 = defineString("SPEAKER_MODEL_SHA256", {
   description:
     "Pinned SHA-256 (hex, as `sha256sum model.onnx` prints it) of the speaker model; required with " +
     "SPEAKER_MODEL_URI, and checked against the SPEAKER_MODEL_PATH file when set with it.",
+  default: "",
+});
+export const SPEAKER_CALIBRATION_SHA256 = defineString("SPEAKER_CALIBRATION_SHA256", {
+  description:
+    "Pinned SHA-256 (hex) of the calibration JSON beside a pinned speaker model: its threshold decides who is " +
+    "who, so a pinned model's calibration is pinned too (required with SPEAKER_MODEL_SHA256 when there is one).",
   default: "",
 });
 export const SPEAKER_MODEL_THREADS = defineInt("SPEAKER_MODEL_THREADS", {
@@ -209,16 +263,22 @@ export const HUME_BASE_URL = defineString("HUME_BASE_URL", {
   default: "https://api.cloud.hume.ai",
 });
 export const HUME_TIMEOUT_SECONDS = defineInt("HUME_TIMEOUT_SECONDS", {
-  description: "Timeout of one Hume request.",
-  default: 120,
+  description: "Timeout of one Hume request attempt.",
+  default: 90,
 });
 export const HUME_MAX_RETRIES = defineInt("HUME_MAX_RETRIES", {
   description: "Retries of one Hume request on network errors, 408, 429 and 5xx (with backoff, honouring Retry-After).",
-  default: 3,
+  default: 2,
 });
 export const HUME_MAX_REQUEST_BYTES = defineInt("HUME_MAX_REQUEST_BYTES", {
   description: "Largest WAV sent in one Hume request (Hume's limit is 25 MB); longer user speech is split.",
   default: 25_000_000,
+});
+export const EMOTION_MAX_SPEECH_SECONDS = defineInt("EMOTION_MAX_SPEECH_SECONDS", {
+  description:
+    "Most seconds of the user's own speech analysed per recording (spread over the whole conversation): bounds " +
+    "what one emotion analysis costs and how long it takes.",
+  default: 1800,
 });
 export const EMOTION_NOTIFY_THRESHOLD = defineString("EMOTION_NOTIFY_THRESHOLD", {
   description: "The top emotion's score (duration-weighted mean, 0–1) above which the user is notified.",
@@ -237,6 +297,9 @@ export const FAULT_INJECTION = defineString("FAULT_INJECTION", {
 
 export interface Config {
   postprocessingBucket: string;
+  /** Caps in seconds per fair-use window (0: none). */
+  fairUse: FairUseCaps;
+  rerunsPerMemoryPerHour: number;
   recordingsBucket: string;
   maxUploadBytes: number;
   maxResumableUploadBytes: number;
@@ -253,6 +316,7 @@ export interface Config {
   falJwksUrl: string;
   falWebhookUrl: string;
   falUserId: string;
+  falTimeoutMs: number;
   falWebhookGraceMs: number;
   falMaxWaitMs: number;
   localChunkSeconds: number;
@@ -264,6 +328,8 @@ export interface Config {
   speakerModelUri: string;
   /** Lowercase hex SHA-256 the model must have; required with speakerModelUri, empty when unset. */
   speakerModelSha256: string;
+  /** Lowercase hex SHA-256 its calibration JSON must have; empty when unset. */
+  speakerCalibrationSha256: string;
   speakerModelThreads: number;
   /** null: the model's calibrated threshold. */
   speakerMatchThreshold: number | null;
@@ -284,6 +350,7 @@ export interface Config {
   humeTimeoutMs: number;
   humeMaxRetries: number;
   humeMaxRequestBytes: number;
+  emotionMaxSpeechSeconds: number;
   emotionNotifyThreshold: number;
   notifier: "fcm" | "local";
 }
@@ -355,18 +422,29 @@ export function parseSpeakerModelUri(uri: string, options: { allowLoopbackHttp: 
 }
 
 /** The speaker-model params, checked together: a URI needs its pinned digest. */
-function speakerModelParams(): Pick<Config, "speakerModelPath" | "speakerModelUri" | "speakerModelSha256"> {
+function speakerModelParams(): Pick<
+  Config,
+  "speakerModelPath" | "speakerModelUri" | "speakerModelSha256" | "speakerCalibrationSha256"
+> {
   const uri = SPEAKER_MODEL_URI.value().trim();
   const sha256 = SPEAKER_MODEL_SHA256.value().trim().toLowerCase();
   if (sha256 && !/^[0-9a-f]{64}$/.test(sha256))
     throw new Error(`SPEAKER_MODEL_SHA256 must be 64 hex digits (sha256sum model.onnx); got "${sha256}"`);
+  const calibration = SPEAKER_CALIBRATION_SHA256.value().trim().toLowerCase();
+  if (calibration && !/^[0-9a-f]{64}$/.test(calibration))
+    throw new Error(`SPEAKER_CALIBRATION_SHA256 must be 64 hex digits; got "${calibration}"`);
   if (uri) {
     parseSpeakerModelUri(uri, { allowLoopbackHttp: runsAgainstEmulators() });
     if (!sha256)
       throw new Error("SPEAKER_MODEL_SHA256 is required when SPEAKER_MODEL_URI is set (sha256sum model.onnx)");
   }
   const path = SPEAKER_MODEL_PATH.value().trim();
-  return { speakerModelPath: path === "baseline" ? "" : path, speakerModelUri: uri, speakerModelSha256: sha256 };
+  return {
+    speakerModelPath: path === "baseline" ? "" : path,
+    speakerModelUri: uri,
+    speakerModelSha256: sha256,
+    speakerCalibrationSha256: calibration,
+  };
 }
 
 function defaultWebhookUrl(): string {
@@ -379,6 +457,12 @@ function defaultWebhookUrl(): string {
 export function loadConfig(): Config {
   return {
     postprocessingBucket: POSTPROCESSING_BUCKET.value(),
+    fairUse: {
+      day: FAIR_USE_DAY_MINUTES.value() * 60,
+      "3_days": FAIR_USE_3_DAYS_MINUTES.value() * 60,
+      week: FAIR_USE_WEEK_MINUTES.value() * 60,
+    },
+    rerunsPerMemoryPerHour: RERUNS_PER_MEMORY_PER_HOUR.value(),
     recordingsBucket: RECORDINGS_BUCKET.value(),
     maxUploadBytes: MAX_UPLOAD_BYTES.value(),
     maxResumableUploadBytes: MAX_RESUMABLE_UPLOAD_BYTES.value(),
@@ -395,6 +479,7 @@ export function loadConfig(): Config {
     falJwksUrl: FAL_JWKS_URL.value(),
     falWebhookUrl: FAL_WEBHOOK_URL.value() === "auto" ? defaultWebhookUrl() : FAL_WEBHOOK_URL.value(),
     falUserId: FAL_USER_ID.value(),
+    falTimeoutMs: FAL_TIMEOUT_SECONDS.value() * 1000,
     falWebhookGraceMs: FAL_WEBHOOK_GRACE_MINUTES.value() * 60_000,
     falMaxWaitMs: FAL_MAX_WAIT_MINUTES.value() * 60_000,
     localChunkSeconds: LOCAL_CHUNK_SECONDS.value(),
@@ -423,6 +508,7 @@ export function loadConfig(): Config {
     humeTimeoutMs: HUME_TIMEOUT_SECONDS.value() * 1000,
     humeMaxRetries: HUME_MAX_RETRIES.value(),
     humeMaxRequestBytes: HUME_MAX_REQUEST_BYTES.value(),
+    emotionMaxSpeechSeconds: EMOTION_MAX_SPEECH_SECONDS.value(),
     emotionNotifyThreshold: numberParam("EMOTION_NOTIFY_THRESHOLD", EMOTION_NOTIFY_THRESHOLD.value(), 0, 1),
     notifier: oneOf("NOTIFIER", NOTIFIER.value(), ["fcm", "local"] as const),
   };

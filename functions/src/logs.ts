@@ -95,6 +95,14 @@ export const stageStarted = (ctx: LogContext, attempt: number) =>
   logger.info("stage started", { ...ctx, event: "stage_started", attempt });
 export const stageDone = (ctx: LogContext, durationMs: number, d: Record<string, unknown> = {}) =>
   logger.info("stage done", { ...ctx, event: "stage_done", outcome: "done", durationMs, ...d });
+export const rerunHandOffFailed = (ctx: LogContext, err: unknown) =>
+  logger.warn("re-run started; its first message is left to the re-drive", {
+    ...ctx,
+    event: "rerun_handoff_failed",
+    error: String(err),
+  });
+export const stageContinued = (ctx: LogContext, reason: string) =>
+  logger.info("stage continues in a new invocation", { ...ctx, event: "stage_continued", reason });
 export const stageWarning = (ctx: LogContext, warning: string) =>
   logger.warn("stage warning", { ...ctx, event: "stage_warning", warning });
 export const stageRetrying = (ctx: LogContext, durationMs: number, err: unknown) =>
@@ -193,6 +201,7 @@ export const recoveryFinished = (d: {
   polled: number;
   redriven: number;
   failed: number;
+  deferred: number;
   errors: number;
 }) => logger.info("stalled-job recovery finished", { event: "recovery_finished", stage: "recovery", ...d });
 export const notificationRecorded = (
@@ -218,6 +227,16 @@ export const speakerProfileNeedsReenrollment = (
 
 export const recordingPermissionSet = (ctx: LogContext, d: { value: boolean; before: boolean }) =>
   logger.info("recording permission set", { ...ctx, event: "recording_permission_set", ...d });
+export const keptAudioRevoked = (ctx: LogContext, object: string) =>
+  logger.warn("kept audio deleted: storage was revoked while it was written", {
+    ...ctx,
+    event: "kept_audio_revoked",
+    object,
+  });
+export const voiceSampleDeleted = (ctx: LogContext, object: string) =>
+  logger.info("voice sample audio deleted: no profile refers to it", { ...ctx, event: "voice_sample_deleted", object });
+export const replacedRecordingDeleted = (ctx: LogContext, object: string) =>
+  logger.info("replaced recording deleted", { ...ctx, event: "replaced_recording_deleted", object });
 export const recordingsDeleted = (
   ctx: LogContext,
   d: {

@@ -15,6 +15,7 @@ import {
 import { refusalError } from "./refusals.js";
 import { rerunStage } from "./rerunStage.js";
 import { searchMemories, type SearchDeps } from "./searchMemories.js";
+import { getUsage } from "./usage.js";
 import {
   addPersonSample,
   createPerson,
@@ -54,6 +55,7 @@ export function createApi(deps: ApiDeps): express.Express {
   route("patch", "/v1/users/people/:personId", renamePerson);
   route("post", "/v1/users/people/:personId/speech-samples", addPersonSample);
   route("get", "/v1/users/speech-profile", getSpeechProfiles);
+  route("get", "/v1/users/usage", getUsage);
   route("post", "/v1/users/speech-profile/reembed", reembedSpeechProfiles);
   resource(RECORDING_PERMISSION_ROUTE, {
     get: getRecordingPermission,
@@ -71,7 +73,8 @@ export function createApi(deps: ApiDeps): express.Express {
     };
     if (err instanceof HttpError) {
       logs.requestRefused(ctx, { status: err.status, code: err.code, message: err.message });
-      res.status(err.status).json({ error: { code: err.code, message: err.message } });
+      if (err.retryAfterSeconds !== undefined) res.set("Retry-After", String(err.retryAfterSeconds));
+      res.status(err.status).json({ error: { code: err.code, message: err.message, ...err.details } });
       return;
     }
     logs.requestFailed(ctx, err);

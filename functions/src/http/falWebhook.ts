@@ -43,8 +43,10 @@ const querySchema = z.object({
 async function verifySignature(req: Request, rawBody: Buffer, jwksUrl: string, falUserId: string): Promise<string> {
   const headers = webhookHeaders((name) => req.get(name));
   if (!headers) throw new HttpError(401, "invalid_signature", "Missing or malformed FAL webhook signature headers.");
-  // FAL signs every customer's webhooks with the same keys: the user id says the call is about our account.
-  if (falUserId && headers.userId !== falUserId) {
+  // FAL signs every customer's webhooks with the same keys: the user id says the call is about our account. Without
+  // our own user id configured nothing could be checked, so nothing is accepted (FAL retries; the re-drive polls).
+  if (!falUserId) throw new HttpError(503, "fal_not_configured", "FAL_USER_ID is not set; webhooks are refused.");
+  if (headers.userId !== falUserId) {
     throw new HttpError(401, "invalid_signature", "The webhook is for another FAL account.");
   }
   let keys = await falWebhookKeys(jwksUrl);

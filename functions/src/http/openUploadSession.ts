@@ -12,6 +12,7 @@ import * as logs from "../logs.js";
 import { DECLARABLE_CONTENT_TYPES } from "../audio/sniff.js";
 import { bucket } from "../store/firebase.js";
 import { rollbackJob } from "../store/jobs.js";
+import { releaseUsage } from "../store/usage.js";
 import { uploadMetadata } from "../store/objects.js";
 import { toAppMemory } from "./json.js";
 import { authenticate } from "./auth.js";
@@ -54,6 +55,8 @@ export async function openUploadSession(req: Request, res: Response): Promise<vo
     format,
     sizeBytes,
     via: "resumable",
+    // Not known before the audio arrives: prepare_audio counts it (and cancels the job if it does not fit).
+    estimatedSeconds: null,
     config,
   });
   const { job, objectName } = created;
@@ -66,6 +69,9 @@ export async function openUploadSession(req: Request, res: Response): Promise<vo
       .createResumableUpload({
         metadata: {
           contentType: format.contentType,
+          // X-Upload-Content-Length: Cloud Storage holds the session to the declared size (prepare_audio checks the
+          // finalized object's size against it too: the Storage emulator does not enforce it).
+          contentLength: sizeBytes,
           metadata: uploadMetadata(job, emotionalFeedback, "resumable"),
         },
         origin: req.get("origin") ?? undefined,
@@ -73,6 +79,7 @@ export async function openUploadSession(req: Request, res: Response): Promise<vo
   } catch (err) {
     logs.uploadStorageFailed({ uid, memoryId, jobId }, err);
     await rollbackJob(uid, memoryId, jobId, created.previous);
+    await releaseUsage(job);
     throw new HttpError(
       503,
       "storage_unavailable",

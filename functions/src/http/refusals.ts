@@ -12,6 +12,11 @@ const STATUS: Record<JobRefusalCode, number> = {
   nothing_to_rerun: 409,
   artifacts_expired: 410,
   no_transcript: 422,
+  fair_use_exceeded: 429,
+  rerun_rate_limited: 429,
 };
 
-export const refusalError = (refusal: JobRefusal) => new HttpError(STATUS[refusal.code], refusal.code, refusal.message);
+export function refusalError(refusal: JobRefusal, now = Date.now()): HttpError {
+  const retryAfter = refusal.retryAt ? Math.max(1, Math.ceil((Date.parse(refusal.retryAt) - now) / 1000)) : undefined;
+  return new HttpError(STATUS[refusal.code], refusal.code, refusal.message, refusal.details ?? {}, retryAfter);
+}

@@ -39,13 +39,35 @@ export async function rerunStage(req: Request, res: Response): Promise<void> {
       const found = await Promise.all(objects.map((o) => bucket(config.postprocessingBucket).file(o).exists()));
       return found.every(([exists]) => exists);
     },
+    fairUse: config.fairUse,
+    rerunsPerHour: config.rerunsPerMemoryPerHour,
   });
   const job = { uid, memoryId, jobId };
-  await handOff(job, STAGE_NAMES[STAGE_NAMES.indexOf(name) - 1], [name], { ...job, route: "rerun" });
+  // The job exists from here on: a failed hand-off is not the caller's failure (the re-drive publishes a pending
+  // stage whose message was lost), so it is logged and the answer is the new job all the same.
+  await handOffRerun(job, name, (from, next) => handOff(job, from, next, { ...job, route: "rerun" }));
   logs.rerunStarted(job, name);
   // Relative to …/post-processing/stages/{stage}, like the upload's Location is to …/post-processing.
   res
     .status(200)
     .location(`../${jobLocation(jobId).replace(/^post-processing\//, "")}`)
     .json(toAppMemory(memoryId, memory));
+}
+
+/**
+ * Queues the re-run's stage, as the stage before it would. Returns whether the message went out; a failure is logged,
+ * never thrown: the job is already committed and the scheduled re-drive delivers a pending stage's lost message.
+ */
+export async function handOffRerun(
+  job: { uid: string; memoryId: string; jobId: string },
+  stage: StageName,
+  send: (from: StageName, next: StageName[]) => Promise<void>,
+): Promise<boolean> {
+  try {
+    await send(STAGE_NAMES[STAGE_NAMES.indexOf(stage) - 1], [stage]);
+    return true;
+  } catch (err) {
+    logs.rerunHandOffFailed({ ...job, stage }, err);
+    return false;
+  }
 }

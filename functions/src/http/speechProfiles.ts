@@ -26,7 +26,9 @@ import {
   type StoredPersonSample,
   type StoredSpeechProfile,
 } from "../store/profiles.js";
-import { allowsAudioStorage } from "../store/users.js";
+import { grantHolds } from "../store/keepAudio.js";
+import { audioStorageGrant, type AudioStorageGrant } from "../store/users.js";
+import * as logs from "../logs.js";
 import { toJsonValue } from "./json.js";
 import { authenticate } from "./auth.js";
 import { readVoiceSample, type VoiceSample } from "./voiceSample.js";
@@ -41,14 +43,41 @@ export const REEMBED_BUDGET_MS = 45_000;
 
 const nameSchema = z.object({ name: z.string().trim().min(1).max(100) });
 
-async function keepSampleAudio(uid: string, owner: string, sample: VoiceSample): Promise<string | null> {
-  if (!(await allowsAudioStorage(uid))) return null;
+/** A sample's audio written to the recordings bucket under a grant, to be confirmed where its reference is stored. */
+interface WrittenSample {
+  name: string;
+  grant: AudioStorageGrant;
+}
+
+/** Writes the sample's audio if the user allows audio storage now (and says under which grant). */
+async function writeSampleAudio(uid: string, owner: string, sample: VoiceSample): Promise<WrittenSample | null> {
+  const grant = await audioStorageGrant(uid);
+  if (!grant.allowed) return null;
   const name = voiceSampleObjectName(uid, owner, new Date(), sample.format.ext);
   await writeNewObject(bucket(loadConfig().recordingsBucket).file(name), sample.chunks, sample.format.contentType, {
     uid,
     owner,
   });
-  return name;
+  return { name, grant };
+}
+
+/**
+ * After the transaction that stored (or, the grant having been revoked meanwhile, refused) a sample's reference:
+ * the refused sample's audio and the audio of samples the profile no longer holds are deleted. Nothing is kept that
+ * nothing refers to.
+ */
+async function dropUnreferencedSamples(uid: string, names: (string | null | undefined)[]): Promise<void> {
+  const recordings = bucket(loadConfig().recordingsBucket);
+  await Promise.all(
+    [...new Set(names.filter((n): n is string => !!n))].map(async (name) => {
+      try {
+        await recordings.file(name).delete({ ignoreNotFound: true });
+        logs.voiceSampleDeleted({ uid }, name);
+      } catch (err) {
+        logs.recordingDeleteFailed({ uid }, name, err);
+      }
+    }),
+  );
 }
 
 function profileOf(
@@ -121,14 +150,21 @@ export async function uploadOwnVoice(req: Request, res: Response): Promise<void>
   const config = loadConfig();
   const embedder = await speakerEmbedderFor(config);
   const sample = await readVoiceSample(req, embedder);
-  const object = await keepSampleAudio(uid, "self", sample);
-  const profile = { ...profileOf(sample, sample.embedding, 1, sample.speechSeconds), sample_object: object };
-  // The whole field is replaced (a merge would keep a stale `needs_reenrollment`); the rest of the doc is kept.
-  await db()
-    .doc(userPath(uid))
-    .set({ speech_profile: profile }, { mergeFields: ["speech_profile"] });
+  const written = await writeSampleAudio(uid, "self", sample);
+  const userRef = db().doc(userPath(uid));
+  const { profile, replaced } = await db().runTransaction(async (tx) => {
+    const user = await tx.get(userRef);
+    // Kept only if storage is still allowed under the grant it was written with (a revocation meanwhile wins).
+    const object = written && grantHolds(written.grant, user) ? written.name : null;
+    const stored = { ...profileOf(sample, sample.embedding, 1, sample.speechSeconds), sample_object: object };
+    // The whole field is replaced (a merge would keep a stale `needs_reenrollment`); the rest of the doc is kept.
+    tx.set(userRef, { speech_profile: stored }, { mergeFields: ["speech_profile"] });
+    return { profile: stored, replaced: (user.get("speech_profile.sample_object") as string | null) ?? null };
+  });
+  // The previous sample's audio (replaced), and this one's if it was refused.
+  await dropUnreferencedSamples(uid, [replaced, written && !profile.sample_object ? written.name : null]);
   res.status(200).json({
-    url: object ? `gs://${config.recordingsBucket}/${object}` : null,
+    url: profile.sample_object ? `gs://${config.recordingsBucket}/${profile.sample_object}` : null,
     speech_profile: profileView(profile, embedder.modelId),
   });
 }
@@ -195,23 +231,32 @@ export async function addPersonSample(req: Request, res: Response): Promise<void
   const config = loadConfig();
   const embedder = await speakerEmbedderFor(config);
   const sample = await readVoiceSample(req, embedder);
-  const object = await keepSampleAudio(uid, personId, sample);
-  const data = await addSample(ref, sample, object).catch(async (err: unknown) => {
+  const written = await writeSampleAudio(uid, personId, sample);
+  const added = await addSample(uid, ref, sample, written).catch(async (err: unknown) => {
     // The person went away while the sample was read: its audio is not kept either.
-    if (object) await bucket(config.recordingsBucket).file(object).delete({ ignoreNotFound: true });
+    await dropUnreferencedSamples(uid, [written?.name]);
     throw err;
   });
-  res.status(200).json(personView(personId, data, embedder.modelId));
+  await dropUnreferencedSamples(uid, added.dropped);
+  res.status(200).json(personView(personId, added.data, embedder.modelId));
 }
 
-function addSample(ref: DocumentReference, sample: VoiceSample, object: string | null) {
+/**
+ * Adds the sample to the person's profile in one transaction with the user's storage grant: its audio is referenced
+ * only if the grant still holds. Returns the person as stored and the audio of samples no longer held (dropped past
+ * MAX_PERSON_SAMPLES, from another model, or this one refused), for deletion.
+ */
+function addSample(uid: string, ref: DocumentReference, sample: VoiceSample, written: WrittenSample | null) {
+  const userRef = db().doc(userPath(uid));
   return db().runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
+    const [snap, user] = await Promise.all([tx.get(ref), tx.get(userRef)]);
     if (!snap.exists) throw new HttpError(404, "person_not_found", "No such person.");
+    const object = written && grantHolds(written.grant, user) ? written.name : null;
     const now = new Date().toISOString();
+    const before = (snap.get("samples") ?? []) as StoredPersonSample[];
     // Samples from another model cannot be averaged with this one's; a model change starts the profile afresh.
     const samples = [
-      ...((snap.get("samples") ?? []) as StoredPersonSample[]).filter((s) => s.model_id === sample.modelId),
+      ...before.filter((s) => s.model_id === sample.modelId),
       {
         model_id: sample.modelId,
         embedding: Array.from(sample.embedding),
@@ -224,6 +269,8 @@ function addSample(ref: DocumentReference, sample: VoiceSample, object: string |
     const speech = samples.reduce((n, s) => n + s.speech_seconds, 0);
     const update = { samples, speech_profile: profileOf(sample, mean, samples.length, speech), updated_at: now };
     tx.update(ref, update);
-    return { ...snap.data(), ...update };
+    const held = new Set(samples.map((s) => s.object).filter(Boolean));
+    const dropped = [...before.map((s) => s.object), written?.name].filter((n) => n && !held.has(n));
+    return { data: { ...snap.data(), ...update }, dropped };
   });
 }

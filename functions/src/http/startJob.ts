@@ -29,6 +29,8 @@ export async function startJobForUpload(opts: {
   format: AudioFormat;
   sizeBytes: number | null;
   via: "multipart" | "resumable";
+  /** The upload's duration as its container declares it, when known (fair use counts it). */
+  estimatedSeconds: number | null;
   config: Config;
 }): Promise<StartedJob> {
   const job = { uid: opts.uid, memoryId: opts.memoryId, jobId: newJobId() };
@@ -38,6 +40,7 @@ export async function startJobForUpload(opts: {
     emotionalFeedback: opts.emotionalFeedback,
     now: new Date(),
     staleAfterMs: opts.config.jobStaleAfterMs,
+    usage: { seconds: opts.estimatedSeconds ?? 0, caps: opts.config.fairUse },
     phase: opts.via === "multipart" ? "uploading" : "awaiting_upload",
     audio: {
       postprocessing_object: objectName,

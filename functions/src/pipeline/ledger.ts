@@ -1,15 +1,25 @@
 /**
  * Writing the job's cost ledger (`postprocessing.usage`, model/usage.ts): a stage's wall time is added up over its
- * invocations; each paid provider call is recorded once under a stable id with its estimated cost, and logged so
- * log-based metrics can count paid calls and cost.
+ * invocations; each paid provider call is recorded under a stable id with its estimated cost. One rule: every paid
+ * request is in the ledger exactly once and logged (`provider_call`, which the cost metrics count) exactly once: a call
+ * is logged only by the transaction that added it, whichever delivery that was (a checkpoint reused after a crash, a
+ * delivery that lost its lease, a duplicate webhook all carry the same ids).
  */
 import { createHash } from "node:crypto";
-import { FieldValue } from "firebase-admin/firestore";
+import { FieldValue, type DocumentSnapshot } from "firebase-admin/firestore";
 import * as logs from "../logs.js";
 import type { StageName } from "../model/job.js";
 import { estimateCost, type PriceTable, type ProviderCall } from "../model/usage.js";
 
 export type UnpricedCall = Omit<ProviderCall, "estimated_cost_usd" | "stage">;
+
+/** A call with its ledger id and estimated cost. */
+export interface PricedCall {
+  id: string;
+  call: ProviderCall;
+}
+
+const CALLS_FIELD = "postprocessing.usage.calls";
 
 /** Fields (dotted paths under the memory) that add `ms` to the stage's wall time. */
 export const stageTimeFields = (stage: StageName, ms: number): Record<string, unknown> => ({
@@ -22,19 +32,36 @@ export function callId(stage: StageName, call: UnpricedCall, index: number): str
   return `${stage}-${call.provider}-${call.kind}-${createHash("sha256").update(basis).digest("hex").slice(0, 12)}`;
 }
 
-/** Fields recording `calls` of `stage` with their estimated cost; each call is also logged. */
-export function callFields(
-  stage: StageName,
-  calls: UnpricedCall[],
-  prices: PriceTable,
-  log: logs.LogContext,
-): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
-  calls.forEach((call, index) => {
+/** `calls` of `stage` with their ids and estimated costs. Pure. */
+export function priceCalls(stage: StageName, calls: UnpricedCall[], prices: PriceTable): PricedCall[] {
+  return calls.map((call, index) => {
     const priced: ProviderCall = { ...call, stage, estimated_cost_usd: 0 };
     priced.estimated_cost_usd = Number(estimateCost(priced, prices).toFixed(8));
-    fields[`postprocessing.usage.calls.${callId(stage, call, index)}`] = priced;
-    logs.providerCallRecorded(log, priced);
+    return { id: callId(stage, call, index), call: priced };
   });
-  return fields;
+}
+
+/**
+ * The ledger fields for those of `calls` the memory (as read in a transaction) does not hold yet, and which calls
+ * they are. Pure.
+ */
+export function newCallFields(
+  snap: DocumentSnapshot,
+  calls: PricedCall[],
+): { fields: Record<string, unknown>; added: ProviderCall[] } {
+  const fields: Record<string, unknown> = {};
+  const added: ProviderCall[] = [];
+  const seen = new Set<string>();
+  for (const { id, call } of calls) {
+    if (seen.has(id) || snap.get(`${CALLS_FIELD}.${id}`) !== undefined) continue;
+    seen.add(id);
+    fields[`${CALLS_FIELD}.${id}`] = call;
+    added.push(call);
+  }
+  return { fields, added };
+}
+
+/** Logs the calls a committed transaction added to the ledger (and only those). */
+export function logAddedCalls(log: logs.LogContext, added: ProviderCall[]): void {
+  for (const call of added) logs.providerCallRecorded(log, call);
 }

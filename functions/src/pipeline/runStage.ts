@@ -5,15 +5,17 @@
  */
 import type { DocumentData } from "firebase-admin/firestore";
 import type { Config } from "../config.js";
+import { DeadlineReached } from "../errors.js";
 import * as logs from "../logs.js";
 import type { JobRef, Postprocessing, StageName } from "../model/job.js";
-import { nextStages, stageDefinition } from "./definition.js";
+import { nextStages, redriveTopicOf, stageDefinition } from "./definition.js";
 import { crashPoint, InjectedCrash } from "./faults.js";
 import { handOff } from "./handOff.js";
 import { handleStageFailure } from "./stageFailure.js";
-import { callFields, stageTimeFields, type UnpricedCall } from "./ledger.js";
-import { claimStage, completeStage, endJob, recordUsage, type Completion } from "./stageState.js";
+import { logAddedCalls, priceCalls, stageTimeFields, type PricedCall, type UnpricedCall } from "./ledger.js";
+import { claimStage, completeStage, endJob, recordUsage, yieldStage, type Completion } from "./stageState.js";
 import { readSpeed } from "../store/speedStats.js";
+import { publishJobMessage } from "../store/publish.js";
 
 /** What every stage delivery gets from its trigger. */
 export interface StageDeps {
@@ -22,6 +24,8 @@ export interface StageDeps {
   eventId: string;
   eventTime: Date;
   maxEventAgeMs: number;
+  /** When this invocation must stop starting paid requests (its function's timeout, less a margin). */
+  deadline: Date;
 }
 
 export interface StageWork {
@@ -35,12 +39,14 @@ export interface StageWork {
 }
 
 /**
- * How the work went: finished, parked (it recorded its own state and will be driven again), or the job ended. Paid
- * provider calls made on the way go to the job's ledger.
+ * How the work went: finished, parked (it recorded its own state and will be driven again), out of time (`continue`:
+ * the stage is given back without using an attempt and delivered again, to go on from its checkpoints), or the job
+ * ended. Paid provider calls made on the way go to the job's ledger.
  */
 export type StageResult =
   | ({ kind: "done"; summary?: Record<string, unknown>; calls?: UnpricedCall[] } & Completion)
   | { kind: "parked"; calls?: UnpricedCall[] }
+  | { kind: "continue"; reason: string; calls?: UnpricedCall[] }
   | { kind: "ended"; status: "failed" | "canceled"; reason: string; calls?: UnpricedCall[] };
 
 export interface StageRun {
@@ -57,7 +63,12 @@ export interface StageRun {
 export async function finishStage(
   job: JobRef,
   stage: StageName,
-  completion: Completion & { idempotencyKey: string; now: Date; summary?: Record<string, unknown> },
+  completion: Completion & {
+    idempotencyKey: string;
+    now: Date;
+    summary?: Record<string, unknown>;
+    calls?: PricedCall[];
+  },
   context: { config: Config; log: logs.LogContext; startedMs: number },
 ): Promise<boolean> {
   const { config, log } = context;
@@ -67,7 +78,14 @@ export async function finishStage(
     speed: await readSpeed(),
   });
   if (completed === null) {
+    // Another delivery holds the stage now; what this one paid for still goes to the ledger (once).
+    logAddedCalls(log, await recordUsage(job, {}, completion.calls ?? []));
     logs.stageSkipped(log, "lost_lease");
+    return false;
+  }
+  logAddedCalls(log, completed.addedCalls);
+  if (completed.canceled) {
+    logs.jobCanceled(log, completed.canceled);
     return false;
   }
   const { next, jobCompleted } = completed;
@@ -110,18 +128,22 @@ export async function runStage(run: StageRun, work: (w: StageWork) => Promise<St
     }
     logs.stageStarted(log, decision.attempt);
     await crashPoint(deps.config, job, stage, "after_claim");
-    const result = await work({ memory: memory!, pp: pp!, idempotencyKey, log, attempt: decision.attempt });
-    const usage = {
-      ...stageTimeFields(stage, Date.now() - startedMs),
-      ...callFields(stage, result.calls ?? [], deps.config.prices, log),
-    };
+    let result: StageResult;
+    try {
+      result = await work({ memory: memory!, pp: pp!, idempotencyKey, log, attempt: decision.attempt });
+    } catch (err) {
+      if (!(err instanceof DeadlineReached)) throw err;
+      result = { kind: "continue", reason: err.message, calls: err.calls as UnpricedCall[] };
+    }
+    const time = stageTimeFields(stage, Date.now() - startedMs);
+    const calls = priceCalls(stage, result.calls ?? [], deps.config.prices);
     if (result.kind === "done") {
-      const patch = { ...result.patch, ...usage };
+      const patch = { ...result.patch, ...time };
       await crashPoint(deps.config, job, stage, "after_work");
       await finishStage(
         job,
         stage,
-        { ...result, patch, idempotencyKey, now: deps.now() },
+        { ...result, patch, calls, idempotencyKey, now: deps.now() },
         {
           config: deps.config,
           log,
@@ -130,8 +152,17 @@ export async function runStage(run: StageRun, work: (w: StageWork) => Promise<St
       );
       return null;
     }
-    await recordUsage(job, usage);
-    if (result.kind === "ended" && (await endJob(job, stage, result.status, result.reason, deps.now()))) {
+    logAddedCalls(log, await recordUsage(job, time, calls));
+    if (result.kind === "continue") {
+      // Out of time, not out of luck: the stage goes back without using an attempt and is delivered again.
+      if (await yieldStage(job, stage, idempotencyKey, deps.now())) {
+        await publishJobMessage(redriveTopicOf(stage), job);
+        logs.stageContinued(log, result.reason);
+      }
+      return null;
+    }
+    const fence = { idempotencyKey };
+    if (result.kind === "ended" && (await endJob(job, stage, result.status, result.reason, deps.now(), fence))) {
       if (result.status === "failed") logs.jobFailed(log, result.reason);
       else logs.jobCanceled(log, result.reason);
     }
@@ -139,6 +170,12 @@ export async function runStage(run: StageRun, work: (w: StageWork) => Promise<St
   } catch (err) {
     // A simulated crash is a crash: no failure handling, the lease stays until it expires.
     if (err instanceof InjectedCrash) throw err;
+    // Calls paid for before the failure (an error may carry them) are in the ledger before anything else happens.
+    const paid = (err as { calls?: unknown }).calls;
+    if (Array.isArray(paid) && paid.length) {
+      const priced = priceCalls(stage, paid as UnpricedCall[], deps.config.prices);
+      logAddedCalls(log, await recordUsage(job, {}, priced).catch(() => []));
+    }
     return handleStageFailure(err, {
       job,
       stage,

@@ -26,8 +26,9 @@ export async function handleStageFailure(err: unknown, f: FailureContext): Promi
     const reason = permanentError
       ? `${permanentError.code}: ${permanentError.message}`
       : `${f.stage} kept failing until its event expired: ${String(err)}`;
-    await endJob(f.job, f.stage, "failed", reason, f.now);
-    logs.jobFailed(f.log, reason);
+    // Only if this delivery still holds the stage: one that lost its lease must not fail the stage's new owner.
+    if (await endJob(f.job, f.stage, "failed", reason, f.now, { idempotencyKey: f.idempotencyKey }))
+      logs.jobFailed(f.log, reason);
     return permanentError?.code ?? "event_expired";
   }
   logs.stageRetrying(f.log, Date.now() - f.startedMs, err);

@@ -9,7 +9,9 @@ import { db } from "../store/firebase.js";
 import { readPostprocessing } from "../store/jobs.js";
 import { memoryPath } from "../store/paths.js";
 import type { Speed } from "../model/progress.js";
+import type { ProviderCall } from "../model/usage.js";
 import { allRequiredDone, isRequired, nextStages, optionalOpen, phaseAfter } from "./definition.js";
+import { newCallFields, type PricedCall } from "./ledger.js";
 import { jobProgress } from "./progress.js";
 
 /**
@@ -124,6 +126,21 @@ function endFields(
   };
 }
 
+/**
+ * What stops `stage` of a memory that was deleted or discarded: a running job is canceled; a completed job stays
+ * completed, and only its optional stage still open stops (skipped, with the reason).
+ */
+function goneFields(stage: StageName, reason: string, now: Date, pp: JobView): Record<string, unknown> {
+  if (pp.status === "completed" && !isRequired(stage)) {
+    return {
+      ...stageFields(stage, { state: "skipped", skip_reason: reason, lease_expires_at: null, next_published: true }),
+      "postprocessing.optional_open": optionalOpen({ ...pp.stages, [stage]: { state: "skipped" } }),
+      "postprocessing.updated_at": now.toISOString(),
+    };
+  }
+  return { ...endFields(stage, "canceled", reason, now, pp.stages ?? {}), ...cancelAll(reason, now) };
+}
+
 /** A canceled job is over for every stage, the optional ones included. */
 const cancelAll = (reason: string, now: Date) => ({
   "postprocessing.status": "canceled",
@@ -182,10 +199,7 @@ export async function claimStage(
         }),
       });
     } else if (decision.kind === "cancel") {
-      tx.update(ref(job), {
-        ...endFields(stage, "canceled", decision.reason, opts.now, pp?.stages ?? {}),
-        ...cancelAll(decision.reason, opts.now),
-      });
+      tx.update(ref(job), goneFields(stage, decision.reason, opts.now, pp!));
     } else if (decision.kind === "exhausted") {
       const reason = `${stage} failed after ${decision.attempts} attempts: ${previous?.last_error ?? "unknown error"}`;
       tx.update(ref(job), endFields(stage, "failed", reason, opts.now, pp?.stages ?? {}));
@@ -220,6 +234,10 @@ export interface CompletedStage {
   next: StageName[];
   /** Set when this completion completed the job: its end-to-end time and the audio's length. */
   jobCompleted: { durationMs: number; audioSeconds: number | null } | null;
+  /** The paid calls this completion added to the ledger (those already there are not added again). */
+  addedCalls: ProviderCall[];
+  /** Set when the memory was deleted or discarded meanwhile: nothing of the stage's result was written. */
+  canceled?: string;
 }
 
 /**
@@ -231,17 +249,19 @@ export interface CompletedStage {
 export async function completeStage(
   job: JobRef,
   stage: StageName,
-  opts: { idempotencyKey: string; now: Date; stageLeaseMs: number; speed?: Speed } & Completion,
+  opts: { idempotencyKey: string; now: Date; stageLeaseMs: number; speed?: Speed; calls?: PricedCall[] } & Completion,
 ): Promise<CompletedStage | null> {
   return db().runTransaction(async (tx) => {
     const snap = await tx.get(ref(job));
     const pp = readPostprocessing(snap.data());
     if (!holds(pp, job, stage, opts.idempotencyKey)) return null;
+    const ledger = newCallFields(snap, opts.calls ?? []);
     const gone = goneReason(snap.data());
     if (gone) {
-      // Deleted or discarded while this stage worked: its result (a new transcript, say) is not written.
-      tx.update(ref(job), { ...endFields(stage, "canceled", gone, opts.now, pp.stages), ...cancelAll(gone, opts.now) });
-      return null;
+      // Deleted or discarded while this stage worked: its result (a new transcript, say) is not written; what it paid
+      // for is (a completed job's optional stage ends only itself).
+      tx.update(ref(job), { ...ledger.fields, ...goneFields(stage, gone, opts.now, pp) });
+      return { next: [], jobCompleted: null, addedCalls: ledger.added, canceled: gone };
     }
     const next = nextStages(stage, pp);
     const now = opts.now.toISOString();
@@ -250,6 +270,7 @@ export async function completeStage(
     const stages = { ...pp.stages, [stage]: { ...pp.stages[stage]!, state } };
     const update: Record<string, unknown> = {
       ...opts.patch,
+      ...ledger.fields,
       ...opts.also?.(tx, snap),
       ...stageFields(stage, {
         state,
@@ -294,7 +315,7 @@ export async function completeStage(
       }
     }
     tx.update(ref(job), update);
-    return { next, jobCompleted };
+    return { next, jobCompleted, addedCalls: ledger.added };
   });
 }
 
@@ -360,9 +381,30 @@ export async function releaseStage(
   });
 }
 
+/** What a caller of `endJob` read the stage as, which must still hold when it ends the job. */
+export interface StageFence {
+  /** The delivery (or provider request) holding the stage. */
+  idempotencyKey?: string;
+  /** The states it may be in. */
+  states?: readonly string[];
+  providerRequestId?: string;
+}
+
+/** Whether the stage, as it is now, is still what the caller decided on. Pure. */
+export function fenceHolds(stage: Partial<StageState> | undefined, fence: StageFence | undefined): boolean {
+  if (!fence) return true;
+  if (fence.idempotencyKey !== undefined && stage?.idempotency_key !== fence.idempotencyKey) return false;
+  if (fence.states && !fence.states.includes(stage?.state ?? "")) return false;
+  if (fence.providerRequestId !== undefined && stage?.provider_request_id !== fence.providerRequestId) return false;
+  return true;
+}
+
 /**
- * Ends the job as failed or canceled with a reason (an optional stage ends only itself). The memory's transcript is
- * never touched here. Reads only the job id and status, so it also ends a job whose document is malformed.
+ * Ends the job as failed or canceled with a reason (an optional stage ends only itself), if the job still accepts
+ * work for the stage and the stage is still as the caller saw it (`fence`): a decision taken on a stale read (a
+ * re-drive's page, a delivery that lost its lease) never ends a stage that has since moved on. The memory's
+ * transcript is never touched here. Reads only the job id, status and the stage, so it also ends a job whose
+ * document is otherwise malformed.
  */
 export async function endJob(
   job: JobRef,
@@ -370,6 +412,7 @@ export async function endJob(
   status: "failed" | "canceled",
   reason: string,
   now: Date,
+  fence?: StageFence,
 ): Promise<boolean> {
   return db().runTransaction(async (tx) => {
     const snap = await tx.get(ref(job));
@@ -377,16 +420,50 @@ export async function endJob(
     if (snap.get("postprocessing.job_id") !== job.jobId || !jobStatus) return false;
     if (refusalToRun({ status: jobStatus, job_id: job.jobId, stages: {} }, job.jobId, stage)) return false;
     const stages = (snap.get("postprocessing.stages") ?? {}) as Postprocessing["stages"];
+    if (!fenceHolds(stages[stage], fence)) return false;
     tx.update(ref(job), endFields(stage, status, reason, now, stages));
     return true;
   });
 }
 
-/** Adds ledger fields (wall time, paid calls) to the job, if it is still the memory's job. */
-export async function recordUsage(job: JobRef, fields: Record<string, unknown>): Promise<void> {
-  await db().runTransaction(async (tx) => {
+/**
+ * Adds ledger fields (wall time) and the paid calls not yet in the ledger to the job, if it is still the memory's job.
+ * Returns the calls it added.
+ */
+export async function recordUsage(
+  job: JobRef,
+  fields: Record<string, unknown>,
+  calls: PricedCall[] = [],
+): Promise<ProviderCall[]> {
+  return db().runTransaction(async (tx) => {
     const snap = await tx.get(ref(job));
-    if (snap.get("postprocessing.job_id") !== job.jobId) return;
-    tx.update(ref(job), fields);
+    if (snap.get("postprocessing.job_id") !== job.jobId) return [];
+    const ledger = newCallFields(snap, calls);
+    tx.update(ref(job), { ...fields, ...ledger.fields });
+    return ledger.added;
+  });
+}
+
+/**
+ * Gives the stage back without using up an attempt, so the next delivery continues where this one stopped (its time
+ * ran out before the next paid request; everything paid for so far is checkpointed). Returns whether it held the
+ * stage.
+ */
+export async function yieldStage(job: JobRef, stage: StageName, idempotencyKey: string, now: Date): Promise<boolean> {
+  return db().runTransaction(async (tx) => {
+    const snap = await tx.get(ref(job));
+    const pp = readPostprocessing(snap.data());
+    if (!holds(pp, job, stage, idempotencyKey)) return false;
+    const attempts = pp.stages[stage]?.attempts ?? 1;
+    tx.update(ref(job), {
+      ...stageFields(stage, {
+        state: "pending",
+        attempts: Math.max(0, attempts - 1),
+        lease_expires_at: null,
+        idempotency_key: null,
+      }),
+      "postprocessing.updated_at": now.toISOString(),
+    });
+    return true;
   });
 }

@@ -16,6 +16,16 @@ export interface OpenAISettings {
 
 const clients = new Map<string, Promise<OpenAI>>();
 
+/** The SDK waits out a Retry-After of at most this long (longer ones get its own backoff, at most 8 s). */
+const SDK_MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * The longest one request can take, the SDK's own retries included: every attempt cut at the timeout, and before
+ * each retry the longest wait the SDK honours. Pure.
+ */
+export const openaiRequestBudgetMs = (s: Pick<OpenAISettings, "timeoutMs" | "maxRetries">) =>
+  (s.maxRetries + 1) * s.timeoutMs + s.maxRetries * SDK_MAX_RETRY_AFTER_MS;
+
 export function openaiClient(settings: OpenAISettings): Promise<OpenAI> {
   const key = JSON.stringify(settings);
   let client = clients.get(key);

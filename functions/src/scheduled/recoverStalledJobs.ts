@@ -15,6 +15,7 @@ import type { JobRef, Postprocessing, StageName } from "../model/job.js";
 import { PIPELINE, redriveTopicOf } from "../pipeline/definition.js";
 import { jobProgress, jobProgressExpectedMs, measureSpeed } from "../pipeline/progress.js";
 import { endJob, updateStage } from "../pipeline/stageState.js";
+import { falCallBudgetMs } from "../providers/transcriber/fal.js";
 import type { QueuedTranscriber } from "../providers/transcriber/types.js";
 import { applyQueuedOutcome, retryDelayMs, type AppliedOutcome } from "../stages/transcriptionResult.js";
 import { db } from "../store/firebase.js";
@@ -32,6 +33,8 @@ export interface RecoveryDeps {
   /** The queued transcriber (FAL) to poll, built only when a job waits on it. */
   transcriber: () => Promise<QueuedTranscriber>;
   now: Date;
+  /** When the run must stop starting FAL polls (its timeout, less a margin); polls left over wait for the next run. */
+  deadline?: Date;
 }
 
 export interface RecoveryReport {
@@ -39,11 +42,13 @@ export interface RecoveryReport {
   polled: { memoryId: string; status: string; applied?: AppliedOutcome }[];
   redriven: { memoryId: string; stage: StageName }[];
   failed: string[];
+  /** Overdue FAL requests not polled this run: the run's time was up (the next run polls them). */
+  deferred: number;
   errors: number;
 }
 
 export async function recoverStalledJobs(deps: RecoveryDeps): Promise<RecoveryReport> {
-  const report: RecoveryReport = { scanned: 0, polled: [], redriven: [], failed: [], errors: 0 };
+  const report: RecoveryReport = { scanned: 0, polled: [], redriven: [], failed: [], deferred: 0, errors: 0 };
   // Nothing younger than the shortest wait can be stalled yet: a lease, FAL's webhook grace, or the first backoff
   // (halved: a backoff is measured from when the failure was recorded, a moment before the job's updated_at).
   const quietFor = Math.min(deps.config.stageLeaseMs, deps.config.falWebhookGraceMs, retryDelayMs(1) / 2);
@@ -62,6 +67,7 @@ export async function recoverStalledJobs(deps: RecoveryDeps): Promise<RecoveryRe
     polled: report.polled.length,
     redriven: report.redriven.length,
     failed: report.failed.length,
+    deferred: report.deferred,
     errors: report.errors,
   });
   return report;
@@ -121,18 +127,24 @@ async function pollOverdueFalRequest(job: JobRef, pp: Postprocessing, deps: Reco
   const stage = pp.stages.transcribe;
   if (stage?.state !== "waiting" || !stage.provider_request_id) return;
   if (stage.lease_expires_at && Date.parse(stage.lease_expires_at) > deps.now.getTime()) return;
+  // A poll (status, then perhaps the result) must fit in the run's remaining time, its retries included.
+  const pollBudgetMs =
+    falCallBudgetMs("status", deps.config.falTimeoutMs) + falCallBudgetMs("result", deps.config.falTimeoutMs);
+  if (deps.deadline && Date.now() + pollBudgetMs > deps.deadline.getTime()) {
+    report.deferred += 1;
+    return;
+  }
   const requestId = stage.provider_request_id;
   const ctx = { ...job, stage: "transcribe" };
+  // This page may be stale by now: the job is ended only if the stage still waits on this very request.
+  const fence = { states: ["waiting"], providerRequestId: requestId };
   if (stage.submitted_at && deps.now.getTime() - Date.parse(stage.submitted_at) > deps.config.falMaxWaitMs) {
     const minutes = Math.round(deps.config.falMaxWaitMs / 60_000);
-    await endJob(
-      job,
-      "transcribe",
-      "failed",
-      `fal_timeout: no result for request ${requestId} after ${minutes} minutes`,
-      deps.now,
-    );
-    report.failed.push(job.memoryId);
+    const reason = `fal_timeout: no result for request ${requestId} after ${minutes} minutes`;
+    if (await endJob(job, "transcribe", "failed", reason, deps.now, fence)) {
+      logs.jobFailed(ctx, reason);
+      report.failed.push(job.memoryId);
+    }
     return;
   }
   let status: string;
@@ -140,8 +152,11 @@ async function pollOverdueFalRequest(job: JobRef, pp: Postprocessing, deps: Reco
     status = await (await deps.transcriber()).status(requestId);
   } catch (err) {
     if (err instanceof PipelineError && !err.retryable) {
-      await endJob(job, "transcribe", "failed", `${err.code}: ${err.message}`, deps.now);
-      report.failed.push(job.memoryId);
+      const reason = `${err.code}: ${err.message}`;
+      if (await endJob(job, "transcribe", "failed", reason, deps.now, fence)) {
+        logs.jobFailed(ctx, reason);
+        report.failed.push(job.memoryId);
+      }
       return;
     }
     throw err;

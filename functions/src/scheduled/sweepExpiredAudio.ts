@@ -34,6 +34,8 @@ export async function sweepExpiredAudio(
   config: Pick<Config, "postprocessingBucket" | "retentionMs">,
   now: Date,
 ): Promise<SweepResult> {
+  // An Invalid Date would make every age NaN, and NaN < retention is false: everything would look expired.
+  if (!Number.isFinite(now.getTime())) throw new Error("sweepExpiredAudio: the run's time is not a valid date");
   const started = Date.now();
   const result: SweepResult = { scanned: 0, deleted: [], kept: 0, errors: 0 };
   // Per page, so memory stays bounded however large the bucket is.

@@ -7,12 +7,12 @@
  * `users/{uid}/notifications/{jobId}` whether or not it could be delivered.
  */
 import { z } from "zod";
-import { NEUTRAL, type EmotionMeasurement, type EmotionSummary } from "../model/emotion.js";
+import { familyOf, type EmotionFamily, type EmotionMeasurement, type EmotionSummary } from "../model/emotion.js";
 import type { JobMessage, JobRef } from "../model/job.js";
 import { transcriptSegmentSchema } from "../model/transcript.js";
 import * as logs from "../logs.js";
 import { runStage, type StageDeps } from "../pipeline/runStage.js";
-import type { EmotionAnalysis, EmotionAnalyzer } from "../providers/emotion/types.js";
+import type { EmotionAnalyzer, EmotionPart } from "../providers/emotion/types.js";
 import type { Notifier, PushMessage } from "../providers/notifier/types.js";
 import { bucket } from "../store/firebase.js";
 import { claimNotification, fcmTokens, finishNotification, removeTokens, tokenId } from "../store/notifications.js";
@@ -58,83 +58,38 @@ export function summarize(
 
 const round = (x: number) => Number(x.toFixed(3));
 
-/** Emotion families and what a friend would say; Hume's names and the local analyzer's map onto them. */
-const FAMILIES: { names: string[]; title: string; body: string }[] = [
-  {
-    names: [
-      "Joy",
-      "Amusement",
-      "Excitement",
-      "Ecstasy",
-      "Triumph",
-      "Pride",
-      "Satisfaction",
-      "Love",
-      "Admiration",
-      "Adoration",
-      "Gratitude",
-      "Interest",
-      "Enthusiasm",
-    ],
-    title: "A bright moment",
-    body: "You sounded happy in your last conversation. Nice one!",
-  },
-  {
-    names: [
-      "Calmness",
-      "Contentment",
-      "Relief",
-      "Realization",
-      "Aesthetic Appreciation",
-      "Concentration",
-      "Contemplation",
-    ],
-    title: "A calm conversation",
-    body: "You sounded relaxed and at ease. Keep it up.",
-  },
-  {
-    names: [
-      "Sadness",
-      "Distress",
-      "Disappointment",
-      "Pain",
-      "Empathic Pain",
-      "Guilt",
-      "Shame",
-      "Tiredness",
-      "Boredom",
-      "Nostalgia",
-    ],
-    title: "Thinking of you",
-    body: "That conversation sounded heavy. Be kind to yourself today.",
-  },
-  {
-    names: ["Anxiety", "Fear", "Horror", "Awkwardness", "Confusion", "Doubt", "Embarrassment", "Surprise (negative)"],
-    title: "Take a breath",
-    body: "You sounded a little tense. A short pause might help.",
-  },
-  {
-    names: ["Anger", "Annoyance", "Contempt", "Disgust", "Envy"],
+/** What a friend would say, per emotion family (model/emotion.ts maps Hume's names onto the families). */
+const MESSAGES: Record<EmotionFamily, { title: string; body: string }> = {
+  bright: { title: "A bright moment", body: "You sounded happy in your last conversation. Nice one!" },
+  calm: { title: "A calm conversation", body: "You sounded relaxed and at ease. Keep it up." },
+  heavy: { title: "Thinking of you", body: "That conversation sounded heavy. Be kind to yourself today." },
+  tense: { title: "Take a breath", body: "You sounded a little tense. A short pause might help." },
+  frustrated: {
     title: "Take a moment",
     body: "That conversation sounded frustrating. A short walk can help you reset.",
   },
-];
+};
 
 /**
- * Whether to notify, and what: the strongest emotion (neutrality is not one) when it passes the threshold, as a
- * template message. Pure.
+ * Whether to notify, and what: the strongest emotion of a known family (neutral belongs to none, nor do names Hume
+ * added after this table) when it passes the threshold, as a template message. Pure.
  */
 export function notificationFor(
   summary: EmotionSummary,
   threshold: number,
   memoryId: string,
 ): (PushMessage & { emotion: string; score: number }) | null {
-  const top = summary.top.find((e) => e.name !== NEUTRAL);
+  const top = summary.top.find((e) => familyOf(e.name) !== null);
   if (!top || top.score <= threshold) return null;
-  const family = FAMILIES.find((f) => f.names.includes(top.name));
-  const title = family?.title ?? "How are you feeling?";
-  const body = family?.body ?? `Your last conversation had a lot of ${top.name.toLowerCase()} in it.`;
+  const { title, body } = MESSAGES[familyOf(top.name)!];
   return { title, body, data: { type: "emotion", memory_id: memoryId }, emotion: top.name, score: top.score };
+}
+
+/** The analysis so far, saved after each paid request (one part per request of the plan). */
+interface EmotionCheckpoint {
+  model: string;
+  requests: number;
+  parts: EmotionPart[];
 }
 
 export async function emotion(message: JobMessage, deps: EmotionDeps): Promise<void> {
@@ -147,27 +102,44 @@ export async function emotion(message: JobMessage, deps: EmotionDeps): Promise<v
       const reason = "no_user_speech: the user has no voice profile or did not speak";
       return { kind: "done", skipReason: reason, summary: { skipped: reason } };
     }
-    // A delivery that died after paying for the analysis left it here: reused, so Hume is paid once per job.
-    const checkpoint = emotionResultObjectName(job);
     const analyzer = await deps.analyzer();
-    let analysis = await loadJobJson<EmotionAnalysis>(config.postprocessingBucket, checkpoint).catch(() => null);
-    const reused = analysis !== null;
-    if (!analysis) {
-      analysis = await analyzer.analyze({
-        userSegments,
-        audio: () => bucket(config.postprocessingBucket).file(pp.audio.normalized_object!).createReadStream(),
-        language: typeof memory.language === "string" ? memory.language : null,
-      });
-      await saveJobJson(config.postprocessingBucket, checkpoint, job, "emotion", analysis);
+    const input = {
+      userSegments,
+      audio: () => bucket(config.postprocessingBucket).file(pp.audio.normalized_object!).createReadStream(),
+      language: typeof memory.language === "string" ? memory.language : null,
+    };
+    // Requests an earlier delivery already paid for are reused from the checkpoint: Hume is paid once per request.
+    const name = emotionResultObjectName(job);
+    const requests = analyzer.requestCount(userSegments);
+    const saved = await loadJobJson<EmotionCheckpoint>(config.postprocessingBucket, name).catch(() => null);
+    const checkpoint: EmotionCheckpoint =
+      saved?.model === analyzer.modelId && saved.requests === requests
+        ? saved
+        : { model: analyzer.modelId, requests, parts: [] };
+    const reused = checkpoint.parts.length;
+    while (checkpoint.parts.length < requests) {
+      const part = await analyzer.analyzeRequest(input, checkpoint.parts.length, { deadline: deps.deadline });
+      checkpoint.parts.push(part);
+      await saveJobJson(config.postprocessingBucket, name, job, "emotion", checkpoint);
     }
-    const summary = summarize(analysis.measurements, analyzer.modelId, analysis.analyzedSeconds, deps.now());
+    const parts = checkpoint.parts;
+    const measurements = parts.flatMap((p) => p.measurements).sort((a, b) => a.start - b.start);
+    const analyzedSeconds = parts.reduce((n, p) => n + p.analyzedSeconds, 0);
+    const summary = summarize(measurements, analyzer.modelId, analyzedSeconds, deps.now());
     const notice = notificationFor(summary, config.emotionNotifyThreshold, job.memoryId);
     const notified = notice ? await notify(job, notice, await deps.notifier(), deps.now(), log) : null;
     return {
       kind: "done",
-      calls: reused ? [] : analysis.calls,
+      // Every request's call, reused ones too (the ledger keeps each once, by its id).
+      calls: parts.flatMap((p) => p.calls),
       patch: { emotion: summary, "postprocessing.emotion": { model: analyzer.modelId, notification: notified } },
-      summary: { model: analyzer.modelId, top: summary.top[0]?.name ?? null, notified: notified?.delivery ?? "none" },
+      summary: {
+        model: analyzer.modelId,
+        requests,
+        reusedRequests: reused,
+        top: summary.top[0]?.name ?? null,
+        notified: notified?.delivery ?? "none",
+      },
     };
   });
 }
@@ -181,7 +153,7 @@ async function notify(
   log: logs.LogContext,
 ): Promise<{ delivery: string; sent: number } | null> {
   const tokens = await fcmTokens(job.uid);
-  const created = await claimNotification(job.uid, job.jobId, {
+  const claimed = await claimNotification(job.uid, job.memoryId, job.jobId, {
     title: notice.title,
     body: notice.body,
     emotion: notice.emotion,
@@ -193,8 +165,8 @@ async function notify(
     tokens: tokens.map((t) => ({ token_id: tokenId(t), status: "pending" })),
     created_at: now.toISOString(),
   });
-  if (!created) {
-    logs.stageSkipped(log, "notification_already_recorded");
+  if (claimed !== "claimed") {
+    logs.stageSkipped(log, claimed === "exists" ? "notification_already_recorded" : "memory_gone_no_notification");
     return null;
   }
   const outcomes = tokens.length ? await notifier.send(tokens, notice) : [];

@@ -19,6 +19,7 @@ import { matchSpeakers, type SpeakerMatch } from "../speaker/matching.js";
 import { bucket, db } from "../store/firebase.js";
 import { loadJobJson } from "../store/objects.js";
 import { memoryPath } from "../store/paths.js";
+import { reembedProfiles } from "../store/profileMigration.js";
 import { loadVoiceProfiles } from "../store/profiles.js";
 
 const STAGE = "identify" as const;
@@ -34,6 +35,9 @@ export interface IdentifyDeps extends StageDeps {
  * bounds memory and time whatever the recording's length.
  */
 export const MAX_SPEECH_PER_SPEAKER_S = 90;
+
+/** Re-embedding profiles of an older speaker model starts no further profile after this long inside identify. */
+export const REEMBED_BUDGET_MS = 120_000;
 
 /**
  * The most transcript a memory document holds (Firestore's limit is 1 MiB for the whole document, which also has the
@@ -133,6 +137,12 @@ export async function identify(message: JobMessage, deps: IdentifyDeps): Promise
     const segments = await loadJobJson<TranscriptSegment[]>(config.postprocessingBucket, pp.segments.object);
     const audio = bucket(config.postprocessingBucket).file(pp.audio.normalized_object).createReadStream();
     const embedder = await deps.speakerEmbedder();
+    // Profiles another speaker model made are brought to this one first (from kept samples), as the speech-profile
+    // endpoints do: otherwise a model change would leave every voice unrecognised until the user opens the app.
+    await reembedProfiles(job.uid, embedder, {
+      budgetMs: REEMBED_BUDGET_MS,
+      recordingsBucket: config.recordingsBucket,
+    });
     const [speakers, profiles] = await Promise.all([
       embedSpeakers(segments, audio, embedder),
       loadVoiceProfiles(job.uid, embedder.modelId),

@@ -20,12 +20,22 @@ import { readPostprocessing } from "../store/jobs.js";
 import { memoryPath } from "../store/paths.js";
 import { derivedMetadata } from "../store/objects.js";
 import { normalizedObjectName } from "../store/objectNames.js";
-import { allowsAudioStorage } from "../store/users.js";
+import { confirmKept, deleteReplacedRecording } from "../store/keepAudio.js";
+import { releaseUsage, settleUsage } from "../store/usage.js";
+import { audioStorageGrant } from "../store/users.js";
 
 const STAGE = "prepare_audio" as const;
 
 /** Failures that mean the upload is not a recording at all: it is deleted rather than kept until retention. */
-const REFUSED_UPLOAD = new Set(["unsupported_media_type", "payload_too_large", "audio_too_long"]);
+const REFUSED_UPLOAD = new Set([
+  "unsupported_media_type",
+  "payload_too_large",
+  "audio_too_long",
+  "undecodable_audio",
+  "upload_size_mismatch",
+  // Not stored either: the user is over a fair-use cap (the upload could not be counted before it arrived).
+  "fair_use_exceeded",
+]);
 
 /** What the storage trigger tells us about the finalized object. */
 export interface FinalizedObject {
@@ -65,23 +75,33 @@ export async function prepareAudio(object: FinalizedObject, deps: StageDeps): Pr
   const job: JobRef = { uid: meta.data.uid, memoryId: meta.data.memoryId, jobId: meta.data.jobId };
   const idempotencyKey = `${object.bucket}/${object.name}#${object.generation ?? "0"}`;
   const failure = await runStage({ job, stage: STAGE, idempotencyKey, deps }, async ({ memory, pp }) => {
-    const outcome = await prepare(object, job, memory, pp.audio.recording_object, meta.data.uploadedVia, config);
+    const declared = meta.data.uploadedVia === "resumable" ? (pp.audio.size_bytes ?? null) : null;
+    const outcome = await prepare(
+      object,
+      job,
+      memory,
+      pp.audio.recording_object,
+      meta.data.uploadedVia,
+      declared,
+      config,
+    );
     if (outcome.kind === "too_short") {
       const reason =
         `audio_too_short: ${outcome.durationS.toFixed(1)} s of audio is shorter than the ` +
         `${outcome.minimumS.toFixed(1)} s this memory needs`;
+      await releaseUsage(job);
       return { kind: "ended", status: "canceled", reason };
     }
+    // Fair use counts the measured duration; an upload accepted without knowing it may not fit after all.
+    const overUse = await settleUsage(job, outcome.durationS, deps.now(), config.fairUse);
+    if (overUse) throw permanent("fair_use_exceeded", overUse.message);
     return {
       kind: "done",
+      // The kept recording's reference is never written here: the keep confirmed it in its own transaction, and
+      // rewriting a value read earlier could bring back one a concurrent DELETE of the user's recordings cleared.
       patch: {
         "postprocessing.audio.normalized_object": outcome.normalizedObject,
         "postprocessing.audio.duration_s": outcome.durationS,
-        // Written only when this stage kept the recording itself (resumable uploads): rewriting the value read at the
-        // claim could bring back a reference a concurrent DELETE of the user's recordings has just cleared.
-        ...(outcome.recordingObject !== pp.audio.recording_object
-          ? { "postprocessing.audio.recording_object": outcome.recordingObject }
-          : {}),
         "postprocessing.audio.size_bytes": outcome.sizeBytes,
       },
       summary: { durationS: outcome.durationS },
@@ -94,8 +114,19 @@ export async function prepareAudio(object: FinalizedObject, deps: StageDeps): Pr
       bucket(object.bucket).file(object.name).delete({ ignoreNotFound: true }),
       bucket(config.recordingsBucket).file(object.name).delete({ ignoreNotFound: true }),
     ]);
+    await clearRecordingReference(job, object.name);
+    await releaseUsage(job);
     logs.uploadDiscarded({ ...job, stage: STAGE, eventId: deps.eventId }, failure, object.name);
   }
+}
+
+/** The memory no longer names a kept recording that was deleted (if it still names that one). */
+async function clearRecordingReference(job: JobRef, name: string): Promise<void> {
+  const ref = db().doc(memoryPath(job.uid, job.memoryId));
+  const field = "postprocessing.audio.recording_object";
+  await db().runTransaction(async (tx) => {
+    if ((await tx.get(ref)).get(field) === name) tx.update(ref, { [field]: null });
+  });
 }
 
 type PrepareOutcome =
@@ -108,6 +139,7 @@ async function prepare(
   memory: DocumentData,
   recordingObject: string | null,
   uploadedVia: "multipart" | "resumable",
+  declaredBytes: number | null,
   config: Config,
 ): Promise<PrepareOutcome> {
   const source = bucket(object.bucket).file(
@@ -119,6 +151,13 @@ async function prepare(
   const sizeBytes = Number(object.size ?? (await source.getMetadata())[0].size);
   if (!(sizeBytes <= config.maxResumableUploadBytes)) {
     throw permanent("payload_too_large", `The upload is larger than ${config.maxResumableUploadBytes} bytes.`);
+  }
+  // A resumable session was opened for an exact size: anything else is not the upload that was declared.
+  if (declaredBytes !== null && sizeBytes !== declaredBytes) {
+    throw permanent(
+      "upload_size_mismatch",
+      `The upload has ${sizeBytes} bytes; its session was opened for ${declaredBytes} bytes.`,
+    );
   }
   const [head] = await source.download({ start: 0, end: SNIFF_BYTES - 1 });
   const format = await sniffAudioFormat(head);
@@ -142,15 +181,38 @@ async function prepare(
       metadata: { contentType: "audio/wav", metadata: derivedMetadata(job, "normalized") },
     });
     // Only audio that decodes is kept as a recording (no orphans of broken uploads).
-    const kept = uploadedVia === "resumable" ? await keepRecordingIfAllowed(object, job, config) : recordingObject;
+    const kept =
+      uploadedVia === "resumable"
+        ? await keepRecordingIfAllowed(object, job, recordingObject, config)
+        : recordingObject;
     return { kind: "ready", normalizedObject, durationS, recordingObject: kept, sizeBytes };
   });
 }
 
-/** Resumable uploads go only to the post-processing bucket; copy them to recordings if the user allows storage. */
-async function keepRecordingIfAllowed(object: FinalizedObject, job: JobRef, config: Config): Promise<string | null> {
-  if (!(await allowsAudioStorage(job.uid))) return null;
-  await bucket(object.bucket).file(object.name).copy(bucket(config.recordingsBucket).file(object.name));
+/**
+ * Resumable uploads go only to the post-processing bucket; copy them to recordings if the user allows storage now.
+ * The copy is confirmed against that permission (store/keepAudio.ts), and the confirmation stores the memory's
+ * reference; the recording of an earlier job it replaces is then deleted.
+ */
+async function keepRecordingIfAllowed(
+  object: FinalizedObject,
+  job: JobRef,
+  previous: string | null,
+  config: Config,
+): Promise<string | null> {
+  const grant = await audioStorageGrant(job.uid);
+  if (!grant.allowed || previous === object.name) return previous;
+  const kept = bucket(config.recordingsBucket).file(object.name);
+  await bucket(object.bucket).file(object.name).copy(kept);
+  const memoryRef = db().doc(memoryPath(job.uid, job.memoryId));
+  const stored = await confirmKept(job.uid, grant, kept, {
+    store: async (tx) => {
+      if ((await tx.get(memoryRef)).get("postprocessing.job_id") !== job.jobId) return;
+      tx.update(memoryRef, { "postprocessing.audio.recording_object": object.name });
+    },
+  });
+  if (!stored) return previous;
+  if (previous) await deleteReplacedRecording(job.uid, config.recordingsBucket, previous);
   return object.name;
 }
 
@@ -168,7 +230,7 @@ export async function redrivePrepareAudio(message: JobMessage, deps: StageDeps):
     const age = deps.now().getTime() - Date.parse(pp.created_at);
     if (age > deps.config.jobStaleAfterMs) {
       const reason = "upload_missing: the recording was never uploaded to its session";
-      if (await endJob(message, STAGE, "canceled", reason, deps.now()))
+      if (await endJob(message, STAGE, "canceled", reason, deps.now(), { states: ["pending"] }))
         logs.jobCanceled({ ...message, stage: STAGE }, reason);
     }
     return;

@@ -57,11 +57,11 @@ export async function transcribe(message: JobMessage, deps: TranscribeDeps): Pro
  * after a crash between submitting and storing the request id puts the same token in the URL, and the first request's
  * webhook is still accepted (and adopted) instead of the job paying FAL twice. Only its SHA-256 is stored.
  */
-export const webhookToken = (secret: string, jobId: string) =>
-  createHmac("sha256", secret || "unset")
-    .update(`fal-webhook:${jobId}`)
-    .digest("hex")
-    .slice(0, 48);
+export function webhookToken(secret: string, jobId: string): string {
+  // Never a default key: a token anyone could compute from the job id would bind nothing.
+  if (!secret) throw permanent("fal_not_configured", "No secret to derive FAL webhook tokens from (FAL_KEY).");
+  return createHmac("sha256", secret).update(`fal-webhook:${jobId}`).digest("hex").slice(0, 48);
+}
 
 async function submit(
   fal: QueuedTranscriber,
@@ -110,11 +110,14 @@ async function submit(
   } catch (err) {
     if (!(err instanceof PipelineError && err.retryable)) throw err;
     // A FAL outage: try again after a backoff (1, 2, 4 … minutes; the re-drive publishes when it is due) rather
-    // than burning the stage's attempts within seconds.
+    // than burning the stage's attempts within seconds. A submit that got no answer may have been accepted: its
+    // start stays recorded, so the next attempt waits out the webhook grace period (and adopts that request's
+    // webhook) before submitting again. Only a clear refusal (429, 500) clears it.
+    const ambiguous = (err as { ambiguous?: boolean }).ambiguous === true;
     await updateStage(job, STAGE, key, {
       state: "pending",
       lease_expires_at: null,
-      submit_started_at: null,
+      ...(ambiguous ? {} : { submit_started_at: null }),
       // From now, when the failure is known (the client's own retries took a while), not from the attempt's start.
       retry_at: new Date(deps.now().getTime() + retryDelayMs(attempt)).toISOString(),
       last_error: `${err.code}: ${err.message}`,

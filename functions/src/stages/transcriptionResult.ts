@@ -9,7 +9,7 @@ import { PipelineError } from "../errors.js";
 import * as logs from "../logs.js";
 import { isTerminal, type JobRef, type JobTranscript } from "../model/job.js";
 import type { Transcript } from "../model/transcript.js";
-import { callFields } from "../pipeline/ledger.js";
+import { priceCalls } from "../pipeline/ledger.js";
 import { finishStage, type StageResult } from "../pipeline/runStage.js";
 import { endJob, updateStage } from "../pipeline/stageState.js";
 import { isRetryableStatus, redactSecrets } from "../providers/httpFailure.js";
@@ -82,23 +82,23 @@ export async function applyQueuedOutcome(
   }
   if (stage.state !== "waiting" || isTerminal(pp)) return "duplicate";
   const key = `fal:${requestId}`;
+  // Whatever ends the job below must still find the stage waiting on this request (another webhook, a poll or a
+  // resubmit may have moved it on since the read above).
+  const fence = { states: ["waiting"], providerRequestId: requestId };
 
   if (!outcome.ok) {
     const status = webhookErrorStatus(outcome.error);
     const detail = redactSecrets(JSON.stringify(outcome.detail ?? null)).slice(0, 500);
     if (status !== null && status >= 400 && !isRetryableStatus(status)) {
-      await endJob(job, STAGE, "failed", `fal_rejected: ${outcome.error} ${detail}`, deps.now());
+      if (!(await endJob(job, STAGE, "failed", `fal_rejected: ${outcome.error} ${detail}`, deps.now(), fence)))
+        return "duplicate";
       logs.jobFailed(ctx, `fal_rejected: ${outcome.error}`);
       return "failed";
     }
     if (stage.attempts >= deps.config.stageMaxAttempts) {
-      await endJob(
-        job,
-        STAGE,
-        "failed",
-        `fal_unavailable: ${outcome.error} after ${stage.attempts} attempts`,
-        deps.now(),
-      );
+      const reason = `fal_unavailable: ${outcome.error} after ${stage.attempts} attempts`;
+      if (!(await endJob(job, STAGE, "failed", reason, deps.now(), fence))) return "duplicate";
+      logs.jobFailed(ctx, reason);
       return "failed";
     }
     // A provider-side failure: resubmit later (the re-drive in recoverStalledJobs publishes once retry_at has passed).
@@ -138,21 +138,21 @@ export async function applyQueuedOutcome(
     };
     const patch = {
       ...completion.patch,
-      ...callFields(STAGE, [fal], deps.config.prices, ctx),
       ...(Number.isFinite(submittedAt)
         ? { "postprocessing.usage.stages.transcribe.queue_ms": now.getTime() - submittedAt }
         : {}),
     };
+    const calls = priceCalls(STAGE, [fal], deps.config.prices);
     const done = await finishStage(
       job,
       STAGE,
-      { ...completion, patch, idempotencyKey: key, now },
+      { ...completion, patch, calls, idempotencyKey: key, now },
       { config: deps.config, log: ctx, startedMs: Date.now() },
     );
     return done ? "completed" : "duplicate";
   } catch (err) {
     if (err instanceof PipelineError && !err.retryable) {
-      await endJob(job, STAGE, "failed", `${err.code}: ${err.message}`, deps.now());
+      if (!(await endJob(job, STAGE, "failed", `${err.code}: ${err.message}`, deps.now(), fence))) return "duplicate";
       logs.jobFailed(ctx, `${err.code}: ${err.message}`);
       return "failed";
     }

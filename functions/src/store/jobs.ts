@@ -1,9 +1,12 @@
 /** Creating a post-processing job on the memory doc, atomically with the checks that may refuse it; reading it. */
 import { FieldValue, type DocumentData } from "firebase-admin/firestore";
+import type { Config } from "../config.js";
 import { permanent } from "../errors.js";
 import { POSTPROCESSING_MODEL, postprocessingSchema, type JobAudio, type Postprocessing } from "../model/job.js";
 import { db } from "./firebase.js";
 import { memoryPath, userPath } from "./paths.js";
+import { countNewJob, readUsage } from "./usage.js";
+import { grantOf, type AudioStorageGrant } from "./users.js";
 
 /**
  * The memory's job, validated; undefined when the memory has none. A malformed one is a permanent error: no retry
@@ -29,10 +32,16 @@ export type JobRefusalCode =
   | "stage_not_rerunnable"
   | "nothing_to_rerun"
   | "artifacts_expired"
-  | "no_transcript";
+  | "no_transcript"
+  | "fair_use_exceeded"
+  | "rerun_rate_limited";
 export interface JobRefusal {
   code: JobRefusalCode;
   message: string;
+  /** More fields for the answer (which window, its limit, when it frees up). */
+  details?: Record<string, unknown>;
+  /** When trying again may succeed (ISO), for Retry-After. */
+  retryAt?: string;
 }
 
 /** A refusal as an error, so it can leave a transaction; http/ maps its code to a status. */
@@ -89,16 +98,28 @@ export interface NewJob {
   phase: "uploading" | "awaiting_upload";
   now: Date;
   staleAfterMs: number;
+  /** What fair use counts for the job: its audio seconds as far as known at upload (0: not yet), and the caps. */
+  usage: { seconds: number; caps: Config["fairUse"] };
 }
 
 export interface CreatedJob {
   memory: DocumentData;
+  /** Whether the user allowed audio storage when the job was created, and under which revocation count. */
+  grant: AudioStorageGrant;
+  /** Whether this upload is to be kept in the recordings bucket (written by the API now, or by prepare_audio). */
   keepRecording: boolean;
+  /** The memory's kept recording from an earlier job, if any (replaced once this upload is safely kept). */
+  previousRecording: string | null;
   /** The memory's job before this one, as stored (any shape), to put back if the upload fails. */
   previous: unknown;
 }
 
-export function buildPostprocessing(job: NewJob, keepRecording: boolean): Postprocessing {
+/**
+ * The new job's state. `recordingObject`: what the memory's kept recording is while the job runs: the new upload's
+ * name when the API writes it now (multipart, storage allowed), else whatever an earlier job kept (so that object
+ * keeps its reference until a new one replaces it).
+ */
+export function buildPostprocessing(job: NewJob, recordingObject: string | null): Postprocessing {
   const now = job.now.toISOString();
   return {
     status: "in_progress",
@@ -109,28 +130,51 @@ export function buildPostprocessing(job: NewJob, keepRecording: boolean): Postpr
     emotional_feedback: job.emotionalFeedback,
     created_at: now,
     updated_at: now,
-    audio: { ...job.audio, recording_object: keepRecording ? job.audio.recording_object : null },
+    audio: { ...job.audio, recording_object: recordingObject },
     stages: {
       prepare_audio: { state: "pending", attempts: 0, lease_expires_at: null, last_error: null, idempotency_key: null },
     },
   };
 }
 
+const keptRecordingOf = (pp: unknown): string | null => {
+  const name = (pp as { audio?: { recording_object?: unknown } } | undefined)?.audio?.recording_object;
+  return typeof name === "string" && name ? name : null;
+};
+
 /** Re-checks the memory and creates the job in one transaction, so two concurrent uploads cannot both start. */
 export async function createJob(job: NewJob): Promise<CreatedJob> {
   const memoryRef = db().doc(memoryPath(job.uid, job.memoryId));
   const userRef = db().doc(userPath(job.uid));
   return db().runTransaction(async (tx) => {
-    const [memorySnap, userSnap] = await Promise.all([tx.get(memoryRef), tx.get(userRef)]);
+    const [memorySnap, userSnap, usage] = await Promise.all([
+      tx.get(memoryRef),
+      tx.get(userRef),
+      readUsage(tx, job.uid),
+    ]);
     const refusal = refusalForNewJob(memorySnap.data(), job.now, job.staleAfterMs);
     if (refusal) throw new JobRefusedError(refusal);
-    const keepRecording = userSnap.get("store_recording_permission") === true;
-    const postprocessing = buildPostprocessing(job, keepRecording);
+    const overUse = countNewJob(
+      tx,
+      usage,
+      job,
+      { seconds: job.usage.seconds, kind: "upload", exact: false },
+      job.now,
+      job.usage.caps,
+    );
+    if (overUse) throw new JobRefusedError(overUse);
+    const grant = grantOf(userSnap);
+    const previous = (memorySnap.get("postprocessing") as unknown) ?? null;
+    const previousRecording = keptRecordingOf(previous);
+    const writesNow = grant.allowed && job.audio.uploaded_via === "multipart";
+    const postprocessing = buildPostprocessing(job, writesNow ? job.audio.recording_object : previousRecording);
     tx.update(memoryRef, { postprocessing });
     return {
       memory: { ...memorySnap.data(), postprocessing },
-      keepRecording,
-      previous: (memorySnap.get("postprocessing") as unknown) ?? null,
+      grant,
+      keepRecording: grant.allowed,
+      previousRecording,
+      previous,
     };
   });
 }

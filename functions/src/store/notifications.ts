@@ -6,7 +6,7 @@
 import { FieldValue } from "firebase-admin/firestore";
 import { createHash } from "node:crypto";
 import { db } from "./firebase.js";
-import { userPath } from "./paths.js";
+import { memoryPath, userPath } from "./paths.js";
 
 export const notificationPath = (uid: string, jobId: string) => `${userPath(uid)}/notifications/${jobId}`;
 
@@ -38,17 +38,25 @@ export async function removeTokens(uid: string, dead: string[]): Promise<void> {
 export const tokenId = (token: string) => createHash("sha256").update(token).digest("hex").slice(0, 16);
 
 /**
- * Creates the job's notification record; false when one exists already (a duplicate delivery: nothing is sent
- * twice).
+ * Creates the job's notification record, in one transaction with a look at the memory: "exists" when one exists
+ * already (a duplicate delivery: nothing is sent twice), "memory_gone" when the memory was deleted or discarded (the
+ * user is never told about a conversation they threw away).
  */
-export async function claimNotification(uid: string, jobId: string, record: Record<string, unknown>): Promise<boolean> {
-  try {
-    await db().doc(notificationPath(uid, jobId)).create(record);
-    return true;
-  } catch (err) {
-    if ((err as { code?: number }).code === 6) return false; // ALREADY_EXISTS
-    throw err;
-  }
+export async function claimNotification(
+  uid: string,
+  memoryId: string,
+  jobId: string,
+  record: Record<string, unknown>,
+): Promise<"claimed" | "exists" | "memory_gone"> {
+  const ref = db().doc(notificationPath(uid, jobId));
+  const memoryRef = db().doc(memoryPath(uid, memoryId));
+  return db().runTransaction(async (tx) => {
+    const [existing, memory] = await Promise.all([tx.get(ref), tx.get(memoryRef)]);
+    if (existing.exists) return "exists";
+    if (!memory.exists || memory.get("deleted") === true || memory.get("discarded") === true) return "memory_gone";
+    tx.create(ref, record);
+    return "claimed";
+  });
 }
 
 export async function finishNotification(uid: string, jobId: string, fields: Record<string, unknown>): Promise<void> {

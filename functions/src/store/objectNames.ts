@@ -17,9 +17,13 @@ export const chunkWordsObjectName = (job: JobRef, index: number) =>
   `${jobPrefix(job)}.chunk-${String(index).padStart(4, "0")}.json`;
 /** The grouped segments between `segment` and `identify`. */
 export const segmentsObjectName = (job: JobRef) => `${jobPrefix(job)}.segments.json`;
-/** What `reprocess` got from its providers, saved before it completes, so a crashed attempt does not pay again. */
-export const reprocessResultObjectName = (job: JobRef) => `${jobPrefix(job)}.reprocess.json`;
-/** The emotion analysis, saved before the stage completes, for the same reason. */
+/**
+ * What one of `reprocess`'s providers returned (`extraction`, `embedding`), saved as soon as it is paid for, so a
+ * failed or crashed attempt never pays for it again.
+ */
+export const reprocessResultObjectName = (job: JobRef, step: "extraction" | "embedding") =>
+  `${jobPrefix(job)}.reprocess-${step}.json`;
+/** The emotion analysis so far (one entry per Hume request), saved after each request for the same reason. */
 export const emotionResultObjectName = (job: JobRef) => `${jobPrefix(job)}.emotion.json`;
 /** Where the enrollment samples of one profile (`self` or a person's id) are kept in the recordings bucket. */
 export const voiceSamplePrefix = (uid: string, owner: string) => `${uid}/speech_profiles/${owner}/`;

@@ -4,10 +4,12 @@
  * is never re-run this way: it would pay the provider again for the same audio.
  */
 import type { DocumentData } from "firebase-admin/firestore";
+import type { Config } from "../config.js";
 import { STAGE_NAMES, type Postprocessing, type StageName, type StageState } from "../model/job.js";
 import { db } from "./firebase.js";
 import { JobRefusedError, newJobId, readPostprocessing, refusalForAnyJob, type JobRefusal } from "./jobs.js";
 import { memoryPath } from "./paths.js";
+import { countNewJob, countRerun, readUsage } from "./usage.js";
 
 export const RERUNNABLE_STAGES: readonly StageName[] = ["identify", "reprocess"];
 
@@ -111,6 +113,9 @@ export async function startRerun(opts: {
   staleAfterMs: number;
   retentionMs: number;
   artifactsExist: (pp: Postprocessing) => Promise<boolean>;
+  /** Fair use: the caps a re-run's audio counts against, and how many re-runs a memory may start per hour. */
+  fairUse: Config["fairUse"];
+  rerunsPerHour: number;
 }): Promise<StartedRerun> {
   const ref = db().doc(memoryPath(opts.uid, opts.memoryId));
   const before = await ref.get();
@@ -125,7 +130,7 @@ export async function startRerun(opts: {
     });
   }
   return db().runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
+    const [snap, usage] = await Promise.all([tx.get(ref), readUsage(tx, opts.uid)]);
     const pp = readPostprocessing(snap.data());
     const again = refusalForRerun(snap.data(), pp, opts.stage, opts.now, opts);
     if (again) throw new JobRefusedError(again);
@@ -133,6 +138,12 @@ export async function startRerun(opts: {
       throw new JobRefusedError({ code: "job_in_progress", message: "Another job started on this memory meanwhile." });
     }
     const jobId = newJobId();
+    // A re-run pays its providers again: it counts against the memory's hourly re-runs and the user's fair use.
+    const limited = countRerun(tx, usage, opts.uid, opts.memoryId, opts.now, opts.rerunsPerHour);
+    if (limited) throw new JobRefusedError(limited);
+    const entry = { seconds: pp!.audio.duration_s ?? 0, kind: "rerun" as const, exact: true };
+    const overUse = countNewJob(tx, usage, { ...opts, jobId }, entry, opts.now, opts.fairUse);
+    if (overUse) throw new JobRefusedError(overUse);
     const postprocessing = buildRerunPostprocessing(pp!, opts.stage, { jobId, phase: opts.phase }, opts.now);
     tx.update(ref, { postprocessing });
     return { jobId, memory: { ...snap.data(), postprocessing } };

@@ -1,4 +1,5 @@
 /** User settings the pipeline reads. */
+import { FieldValue } from "firebase-admin/firestore";
 import { db } from "./firebase.js";
 import { peoplePath, userPath } from "./paths.js";
 
@@ -7,12 +8,41 @@ export async function allowsAudioStorage(uid: string): Promise<boolean> {
   return (await db().doc(userPath(uid)).get()).get("store_recording_permission") === true;
 }
 
-/** Sets `store_recording_permission` (creating the user doc if need be); returns what it was before. */
+/**
+ * Counts the times audio storage was switched off (`recordings_revocations`): a write of kept audio that began under
+ * one count is confirmed only under the same one (store/keepAudio.ts), so a revocation between the permission check
+ * and the write is never missed, even if storage was allowed again meanwhile.
+ */
+export const REVOCATIONS_FIELD = "recordings_revocations";
+
+/** Whether the user allows audio storage, and the revocation count that permission belongs to. */
+export interface AudioStorageGrant {
+  allowed: boolean;
+  revocations: number;
+}
+
+export const grantOf = (user: { get(field: string): unknown }): AudioStorageGrant => ({
+  allowed: user.get("store_recording_permission") === true,
+  revocations: Number(user.get(REVOCATIONS_FIELD) ?? 0),
+});
+
+export async function audioStorageGrant(uid: string): Promise<AudioStorageGrant> {
+  return grantOf(await db().doc(userPath(uid)).get());
+}
+
+/**
+ * Sets `store_recording_permission` (creating the user doc if need be); switching it off also counts a revocation.
+ * Returns what it was before.
+ */
 export function setAudioStorage(uid: string, allowed: boolean): Promise<boolean> {
   const ref = db().doc(userPath(uid));
   return db().runTransaction(async (tx) => {
     const before = (await tx.get(ref)).get("store_recording_permission") === true;
-    tx.set(ref, { store_recording_permission: allowed }, { merge: true });
+    tx.set(
+      ref,
+      { store_recording_permission: allowed, ...(allowed ? {} : { [REVOCATIONS_FIELD]: FieldValue.increment(1) }) },
+      { merge: true },
+    );
     return before;
   });
 }

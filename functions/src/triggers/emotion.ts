@@ -2,7 +2,7 @@ import { HUME_API_KEY } from "../config.js";
 import { onStageMessage } from "./onStageMessage.js";
 
 /** Stage `emotion` (optional): the user's emotions in their own speech, and perhaps a notification. */
-export const emotion = onStageMessage("emotion", { memory: "1GiB", secrets: [HUME_API_KEY] }, async (message, deps) => {
+export const emotion = onStageMessage("emotion", { secrets: [HUME_API_KEY] }, async (message, deps) => {
   const [stage, analyzers, notifiers] = await Promise.all([
     import("../stages/emotion.js"),
     import("../providers/emotion/create.js"),

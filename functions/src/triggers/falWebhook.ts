@@ -1,9 +1,10 @@
 import { onRequest } from "firebase-functions/v2/https";
 import { FAL_KEY, loadConfig, REGION } from "../config.js";
+import { runtimeOptions } from "../pipeline/runtime.js";
 
 /** FAL's result callback (signature-verified; see http/falWebhook.ts). */
 export const falWebhook = onRequest(
-  { region: REGION, memory: "1GiB", timeoutSeconds: 300, secrets: [FAL_KEY] },
+  { region: REGION, ...runtimeOptions("falWebhook"), secrets: [FAL_KEY] },
   async (req, res) => {
     const config = loadConfig();
     const [handler, transcribers] = await Promise.all([

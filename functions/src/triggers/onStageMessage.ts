@@ -9,15 +9,22 @@ import { loadConfig, MESSAGE_MAX_AGE_MS, REGION } from "../config.js";
 import { jobMessageSchema, type JobMessage, type StageName } from "../model/job.js";
 import { topicOf } from "../pipeline/definition.js";
 import type { StageDeps } from "../pipeline/runStage.js";
+import { invocationDeadline, runtimeOptions, type FunctionName } from "../pipeline/runtime.js";
+
+/** The deployed function of a stage: its name in camel case (`prepare_audio` → `prepareAudio`). */
+const functionOf = (stage: StageName) => stage.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as FunctionName;
 
 export function onStageMessage(
   stage: StageName,
-  options: Omit<PubSubOptions, "topic">,
+  options: Pick<PubSubOptions, "secrets">,
   run: (message: JobMessage, deps: StageDeps) => Promise<void>,
 ) {
   const topic = topicOf(stage);
   if (!topic) throw new Error(`Stage ${stage} is not triggered by a topic (pipeline/definition.ts)`);
-  return onMessagePublished({ region: REGION, retry: true, timeoutSeconds: 540, ...options, topic }, async (event) => {
+  const name = functionOf(stage);
+  const runtime = { region: REGION, retry: true, ...runtimeOptions(name), ...options, topic };
+  return onMessagePublished(runtime, async (event) => {
+    const deadline = invocationDeadline(name);
     const message = jobMessageSchema.safeParse(event.data.message.json);
     if (!message.success) {
       logger.error("malformed stage message dropped", { event: "bad_message", stage, topic, eventId: event.id });
@@ -29,6 +36,7 @@ export function onStageMessage(
       eventId: event.id,
       eventTime: new Date(event.time),
       maxEventAgeMs: MESSAGE_MAX_AGE_MS,
+      deadline,
     });
   });
 }

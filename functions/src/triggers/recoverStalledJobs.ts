@@ -1,10 +1,13 @@
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { FAL_KEY, loadConfig, REGION } from "../config.js";
+import { invocationDeadline, runtimeOptions } from "../pipeline/runtime.js";
+import { scheduledAt } from "./scheduledAt.js";
 
 /** Every 5 minutes: poll FAL for overdue webhooks; re-drive stages whose message was lost or whose backoff ended. */
 export const recoverStalledJobs = onSchedule(
-  { schedule: "every 5 minutes", region: REGION, timeoutSeconds: 300, secrets: [FAL_KEY] },
+  { schedule: "every 5 minutes", region: REGION, ...runtimeOptions("recoverStalledJobs"), secrets: [FAL_KEY] },
   async (event) => {
+    const deadline = invocationDeadline("recoverStalledJobs");
     const config = loadConfig();
     const [job, transcribers] = await Promise.all([
       import("../scheduled/recoverStalledJobs.js"),
@@ -13,13 +16,8 @@ export const recoverStalledJobs = onSchedule(
     await job.recoverStalledJobs({
       config,
       now: scheduledAt(event.scheduleTime),
+      deadline,
       transcriber: () => transcribers.createFalTranscriber(config, FAL_KEY.value()),
     });
   },
 );
-
-/** The run's time: the schedule's, or now when it is invoked by hand (an operator, the emulator's HTTP trigger). */
-const scheduledAt = (time: string | undefined) => {
-  const at = Date.parse(time ?? "");
-  return Number.isFinite(at) ? new Date(at) : new Date();
-};

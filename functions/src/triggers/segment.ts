@@ -1,6 +1,6 @@
 import { onStageMessage } from "./onStageMessage.js";
 
 /** Stage `segment`: words → TranscriptSegments, with the 85 % sanity check. */
-export const segment = onStageMessage("segment", { memory: "1GiB" }, async (message, deps) =>
+export const segment = onStageMessage("segment", {}, async (message, deps) =>
   (await import("../stages/segment.js")).segment(message, deps),
 );

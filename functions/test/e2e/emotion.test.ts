@@ -82,8 +82,8 @@ describe("emotion (offline adapters)", () => {
     expect(await settled(job)).toMatchObject({ state: "done", attempts: 1 });
     const memory = (await readMemory(job.uid, job.memoryId))!;
     expect(memory.emotion.model).toBe("local:vader-text-valence");
-    expect(memory.emotion.top.map((e: { name: string }) => e.name)).toContain("Joy");
-    const joy = memory.emotion.top.find((e: { name: string }) => e.name === "Joy");
+    expect(memory.emotion.top.map((e: { name: string }) => e.name)).toContain("joy");
+    const joy = memory.emotion.top.find((e: { name: string }) => e.name === "joy");
     expect(joy.peaks[0].start === 0.3 || joy.peaks[0].start === 7.6).toBe(true); // the user's turns only
     expect(memory.emotion.analyzed_seconds).toBeCloseTo(2.8 + 3.0, 1);
     await deliver("emotion", job);
@@ -142,6 +142,7 @@ describe("FCM notifications (stand-in sendEach)", () => {
       eventId,
       eventTime: new Date(),
       maxEventAgeMs: 3_600_000,
+      deadline: new Date(Date.now() + 510_000),
       analyzer: async () => new LocalTextEmotionAnalyzer(),
       notifier: async () => new FcmNotifier(() => fcm.messaging, 3, 10),
     });

@@ -31,6 +31,7 @@ const deps = (eventId: string) => ({
   eventId,
   eventTime: new Date(),
   maxEventAgeMs: 3_600_000,
+  deadline: new Date(Date.now() + 510_000),
 });
 
 async function finalizedObject(name: string): Promise<FinalizedObject> {

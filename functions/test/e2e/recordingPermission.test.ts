@@ -20,7 +20,7 @@ import {
   waitForPreparedOrEnded,
   type TestUser,
 } from "../support/emulators.js";
-import { makeConversation } from "../support/speech.js";
+import { postVoiceSample, voiceSample } from "../support/enrollment.js";
 
 const ROUTE = "/v1/users/store-recording-permission";
 
@@ -41,20 +41,8 @@ async function errorOf(res: Response) {
   return [res.status, ((await res.json()) as { error?: { code?: string } }).error?.code];
 }
 
-async function sample(voice: string, sentences: string[]) {
-  return (
-    await makeConversation(
-      sentences.map((text) => ({ voice, text })),
-      { gapS: 0.4 },
-    )
-  ).wav;
-}
-
-function postSample(path: string, user: TestUser, file: Buffer) {
-  const form = new FormData();
-  form.append("file", new Blob([new Uint8Array(file)], { type: "audio/wav" }), "sample.wav");
-  return fetch(apiUrl(path), { method: "POST", headers: { authorization: `Bearer ${user.idToken}` }, body: form });
-}
+const sample = voiceSample;
+const postSample = (path: string, user: TestUser, file: Buffer) => postVoiceSample(path, user.idToken, file);
 
 /** A 6 s upload: its recording is kept at once (when allowed) and the job is canceled as too short, cheaply. */
 async function uploadKept(user: TestUser) {

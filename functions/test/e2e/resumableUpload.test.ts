@@ -60,6 +60,32 @@ describe("POST /v1/memories/{id}/post-processing/upload-session", () => {
     expect(kept.equals(m4a)).toBe(true);
   });
 
+  it("holds the session to its declared size: a bigger upload fails the job and is not kept", async () => {
+    const user = await createUser({ storeRecordings: true });
+    const memoryId = await createMemory(user.uid);
+    const wav = makeWav({ seconds: 14, channels: 1, sampleRate: 16_000 });
+    // Declares a tenth of what it sends (the Storage emulator does not hold the session to it; Cloud Storage does).
+    const payload = { content_type: "audio/wav", size_bytes: Math.round(wav.length / 10) };
+    const body = await (await openSession(user.idToken, memoryId, payload)).json();
+    const put = await fetch(body.upload.url, {
+      method: "PUT",
+      headers: body.upload.headers,
+      body: new Uint8Array(wav),
+    });
+    expect([200, 400]).toContain(put.status);
+    const pp = await waitForPreparedOrEnded(user.uid, memoryId);
+    expect(pp.status).toBe("failed");
+    expect(pp.fail_reason).toMatch(/^upload_size_mismatch: The upload has \d+ bytes; its session was opened for \d+/);
+    expect(pp.audio.recording_object).toBeNull();
+    await waitFor(
+      async () => (await objectNames(config.postprocessingBucket, `${user.uid}/${memoryId}/`)).length === 0,
+      {
+        what: "the oversized upload to be deleted",
+      },
+    );
+    expect(await objectNames(config.recordingsBucket, `${user.uid}/${memoryId}/`)).toEqual([]);
+  });
+
   it("fails the job and deletes the object when the PUT body is not audio", async () => {
     const user = await createUser({ storeRecordings: true });
     const memoryId = await createMemory(user.uid);

@@ -64,7 +64,7 @@ const postJson = (path: string, token: string, body: unknown, method = "POST") =
     body: JSON.stringify(body),
   });
 
-async function enroll(user: TestUser) {
+async function enrollOwnVoice(user: TestUser) {
   const own = await postForm(
     "/v3/upload-audio",
     user.idToken,
@@ -74,6 +74,10 @@ async function enroll(user: TestUser) {
     ]),
   );
   expect(own.status).toBe(200);
+}
+
+async function enroll(user: TestUser) {
+  await enrollOwnVoice(user);
   const person = await (await postJson("/v1/users/people", user.idToken, { name: "Alice" })).json();
   const added = await postForm(
     `/v1/users/people/${person.id}/speech-samples`,
@@ -189,6 +193,7 @@ describe("speaker identification", () => {
       eventId: uniqueId("dup"),
       eventTime: new Date(),
       maxEventAgeMs: 3_600_000,
+      deadline: new Date(Date.now() + 510_000),
     };
     await segment({ uid: user.uid, memoryId, jobId }, deps);
     const speakerEmbedder = () => createSpeakerEmbedder(config.speakerModelPath, config.speakerModelThreads);
@@ -203,6 +208,34 @@ describe("speaker identification", () => {
     expect((await readMemory(user.uid, memoryId))!.transcript_segments).toEqual(segments);
     await new Promise((r) => setTimeout(r, 1000));
     expect(reprocessMessages.forJob(jobId)).toHaveLength(1);
+  });
+
+  it("brings a profile another speaker model made to the current one before matching (from its sample)", async () => {
+    const user = await createUser({ storeRecordings: true });
+    await enrollOwnVoice(user);
+    // As if an earlier speaker model had made the profile: its embedding means nothing to the current one.
+    await db()
+      .doc(userPath(user.uid))
+      .update({ "speech_profile.model_id": "an-older-model", "speech_profile.embedding": [0.5, -0.5, 0.5] });
+    const memoryId = await createMemory(user.uid, { transcript_segments: [] });
+    const lines = [
+      [USER_VOICE, "Good morning Alice, thanks for joining the planning call today."],
+      [PERSON_VOICE, "Morning Sam, happy to be here, I brought the new sketches."],
+      [USER_VOICE, "Then we agree, I will send a summary to everyone this afternoon."],
+    ] as const;
+    const conversation = await makeConversation(
+      lines.map(([v, text]) => ({ ...v, text })),
+      { gapS: 0.8 },
+    );
+    const res = await postAudio({ memoryId, token: user.idToken, file: conversation.wav });
+    expect(res.status).toBe(200);
+    const pp = await waitForEnded(user.uid, memoryId);
+    expect(pp.status).toBe("completed");
+    const profile = (await db().doc(userPath(user.uid)).get()).get("speech_profile");
+    expect(profile.model_id).toBe("baseline-mfcc-f0-v1");
+    expect(profile.needs_reenrollment ?? false).toBe(false);
+    const segments = (await readMemory(user.uid, memoryId))!.transcript_segments as { is_user: boolean }[];
+    expect(segments.some((s) => s.is_user)).toBe(true);
   });
 
   it("keeps the existing transcript when the new one has under 85% of its characters", async () => {

@@ -45,12 +45,14 @@ const prefix = `test-models/${uniqueId("run")}`;
 const gsUri = (name: string) => `gs://${config.recordingsBucket}/${prefix}/${name}`;
 const upload = (name: string, body: Buffer | string) =>
   bucket(config.recordingsBucket).file(`${prefix}/${name}`).save(body, { resumable: false });
-const modelConfig = (uri: string, digest: string) => ({
+const modelConfig = (uri: string, digest: string, calibrationDigest = "") => ({
   speakerModelPath: "",
   speakerModelUri: uri,
   speakerModelSha256: digest,
+  speakerCalibrationSha256: calibrationDigest,
   speakerModelThreads: 1,
 });
+let calibrationText = "";
 
 let stored: GeneratedModel;
 let served: GeneratedModel;
@@ -61,15 +63,13 @@ const hits: Record<string, number> = {};
 beforeAll(async () => {
   [stored, served] = await Promise.all([generateModel(), generateModel()]);
   await upload("speaker.onnx", stored.bytes);
-  await upload(
-    "speaker.calibration.json",
-    JSON.stringify({
-      model_id: modelIdOf(stored.digest),
-      threshold: 0.62,
-      score_normalization: "none",
-      measured: { voices: 8, false_accept_rate: 0.01, false_reject_rate: 0.07 },
-    }),
-  );
+  calibrationText = JSON.stringify({
+    model_id: modelIdOf(stored.digest),
+    threshold: 0.62,
+    score_normalization: "none",
+    measured: { voices: 8, false_accept_rate: 0.01, false_reject_rate: 0.07 },
+  });
+  await upload("speaker.calibration.json", calibrationText);
   server = createServer((req, res) => {
     hits[req.url ?? ""] = (hits[req.url ?? ""] ?? 0) + 1;
     if (req.url !== "/models/speaker.onnx") return void res.writeHead(404).end();
@@ -91,7 +91,9 @@ afterAll(async () => {
 
 describe("SPEAKER_MODEL_URI", () => {
   it("fetches a gs:// model from Storage into the temp dir, checks its digest, and loads it with its calibration", async () => {
-    const embedder = await speakerEmbedderFor(modelConfig(gsUri("speaker.onnx"), stored.digest));
+    const embedder = await speakerEmbedderFor(
+      modelConfig(gsUri("speaker.onnx"), stored.digest, sha256(Buffer.from(calibrationText))),
+    );
     expect(embedder).toBeInstanceOf(OnnxSpeakerEmbedder);
     expect(embedder.modelId).toBe(modelIdOf(stored.digest)); // the content's hash: the pinned one
     expect(embedder.dimension).toBe(DIMENSION);
@@ -100,10 +102,14 @@ describe("SPEAKER_MODEL_URI", () => {
     expect(scoringFor(embedder, null).threshold).toBe(0.62); // "calibrated", the default
     expect(scoringFor(embedder, 0.7).threshold).toBe(0.7); // pinned by the operator
     // Once per instance; and the URI wins over SPEAKER_MODEL_PATH.
-    expect(await speakerEmbedderFor(modelConfig(gsUri("speaker.onnx"), stored.digest.toUpperCase()))).toBe(embedder);
+    expect(
+      await speakerEmbedderFor(
+        modelConfig(gsUri("speaker.onnx"), stored.digest.toUpperCase(), sha256(Buffer.from(calibrationText))),
+      ),
+    ).toBe(embedder);
     expect(
       await speakerEmbedderFor({
-        ...modelConfig(gsUri("speaker.onnx"), stored.digest),
+        ...modelConfig(gsUri("speaker.onnx"), stored.digest, sha256(Buffer.from(calibrationText))),
         speakerModelPath: "/nowhere/model.onnx",
       }),
     ).toBe(embedder);
@@ -136,6 +142,17 @@ describe("SPEAKER_MODEL_URI", () => {
       await rm(dirname(later.path), { recursive: true, force: true });
       await rm(join(DEFAULT_MODEL_DIR, `${later.digest}.onnx`), { force: true });
     }
+  });
+
+  it("refuses a pinned model's calibration that is not pinned too, or whose digest differs", async () => {
+    const digest = sha256(Buffer.from(calibrationText));
+    await expect(speakerEmbedderFor(modelConfig(gsUri("speaker.onnx"), stored.digest, ""))).rejects.toThrow(
+      `is not pinned while its model is: set SPEAKER_CALIBRATION_SHA256 to ${digest}`,
+    );
+    const other = sha256(Buffer.from("another calibration"));
+    await expect(speakerEmbedderFor(modelConfig(gsUri("speaker.onnx"), stored.digest, other))).rejects.toThrow(
+      `SHA-256 mismatch: expected ${other} (SPEAKER_CALIBRATION_SHA256), got ${digest}`,
+    );
   });
 
   it("fetches over http from 127.0.0.1 (emulators only), once for concurrent loads, with no calibration", async () => {
@@ -264,7 +281,9 @@ describe("profiles of another speaker model", () => {
     // A profile from before `sample_object` was recorded: the newest kept sample of `self` is used.
     await db().doc(userPath(user.uid)).update({ "speech_profile.sample_object": FieldValue.delete() });
 
-    const onnx = await speakerEmbedderFor(modelConfig(gsUri("speaker.onnx"), stored.digest));
+    const onnx = await speakerEmbedderFor(
+      modelConfig(gsUri("speaker.onnx"), stored.digest, sha256(Buffer.from(calibrationText))),
+    );
     const result = await reembedProfiles(user.uid, onnx);
     expect(result.reembedded.sort()).toEqual(["user", personId].sort());
     expect(result.needsReenrollment).toEqual([unkept]);

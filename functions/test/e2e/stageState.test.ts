@@ -9,6 +9,7 @@ import { completeStage, releaseStage } from "../../src/pipeline/stageState.js";
 import { recoverStalledJobs } from "../../src/scheduled/recoverStalledJobs.js";
 import { sweepExpiredAudio } from "../../src/scheduled/sweepExpiredAudio.js";
 import { createFalTranscriber } from "../../src/providers/transcriber/create.js";
+import { permanent } from "../../src/errors.js";
 import { bucket, db } from "../../src/store/firebase.js";
 import { memoryPath } from "../../src/store/paths.js";
 import { config, createMemory, createUser, objectNames, readMemory, waitFor } from "../support/emulators.js";
@@ -98,6 +99,124 @@ describe("the stage state machine", () => {
     expect(mine).toEqual([{ memoryId: stale, stage: "prepare_audio" }]);
     // Its upload never arrived and the job is older than JOB_STALE_AFTER_MINUTES? Not yet: it stays running.
     expect((await readMemory(user.uid, stale))!.postprocessing.job_id).toBe(staleJob.jobId);
+  });
+});
+
+describe("ending a job on a stale read", () => {
+  it("a re-drive that read a waiting FAL stage does not fail it once the webhook has finished it", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid);
+    await seedJobAt(user.uid, memoryId, "transcribe");
+    const ref = db().doc(memoryPath(user.uid, memoryId));
+    // Waiting on FAL past the webhook grace period: the re-drive polls it.
+    await ref.update({
+      "postprocessing.updated_at": at(-3_600_000),
+      "postprocessing.stages.transcribe": {
+        state: "waiting",
+        attempts: 1,
+        lease_expires_at: at(-60_000),
+        last_error: null,
+        idempotency_key: "fal:req-1",
+        provider: "fal",
+        provider_request_id: "req-1",
+        submitted_at: at(-3_600_000),
+      },
+    });
+    // Between the re-drive's read of its page and its decision, the webhook finishes the stage; then FAL's status
+    // call fails for good (the request is gone once its result was taken), which would fail the job.
+    const transcriber = async () => {
+      await ref.update({
+        "postprocessing.stages.transcribe.state": "done",
+        "postprocessing.stages.transcribe.next_published": true,
+        "postprocessing.stages.transcribe.idempotency_key": "fal:req-1",
+      });
+      return {
+        kind: "fal" as const,
+        model: "fal-ai/whisper",
+        status: async () => {
+          throw permanent("fal_rejected", "FAL status returned 404: Request not found");
+        },
+        submit: async () => "never",
+        result: async () => {
+          throw new Error("never");
+        },
+        toTranscript: () => {
+          throw new Error("never");
+        },
+      };
+    };
+    const report = await recoverStalledJobs({ config, now: new Date(), transcriber });
+    expect(report.failed).not.toContain(memoryId);
+    const pp = (await readMemory(user.uid, memoryId))!.postprocessing;
+    expect(pp.status).toBe("in_progress");
+    expect(pp.stages.transcribe.state).toBe("done");
+    expect(pp.fail_reason).toBeNull();
+  });
+
+  it("a delivery that lost its lease cannot fail the stage's new owner", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid);
+    const job = await seedJobAt(user.uid, memoryId, "segment");
+    await db()
+      .doc(memoryPath(user.uid, memoryId))
+      .update({
+        "postprocessing.stages.segment": {
+          state: "processing",
+          attempts: 2,
+          lease_expires_at: at(600_000),
+          last_error: null,
+          idempotency_key: "new-owner",
+        },
+      });
+    const { handleStageFailure } = await import("../../src/pipeline/stageFailure.js");
+    await handleStageFailure(permanent("bad_input", "from the old delivery"), {
+      job,
+      stage: "segment",
+      idempotencyKey: "old-owner",
+      now: new Date(),
+      eventTime: new Date(),
+      maxEventAgeMs: 3_600_000,
+      log: {},
+      startedMs: Date.now(),
+    });
+    const pp = (await readMemory(user.uid, memoryId))!.postprocessing;
+    expect(pp.status).toBe("in_progress");
+    expect(pp.stages.segment).toMatchObject({ state: "processing", idempotency_key: "new-owner" });
+  });
+});
+
+describe("a memory deleted after its job completed", () => {
+  it("stops only the optional stage still open: the job stays completed and no notification is sent", async () => {
+    const user = await createUser();
+    await db().doc(`users/${user.uid}`).update({ fcm_token: "device-1" });
+    const memoryId = await createMemory(user.uid, {
+      transcript_segments: [
+        {
+          text: "what a wonderful happy day",
+          speaker: "SPEAKER_00",
+          speaker_id: 0,
+          is_user: true,
+          person_id: null,
+          start: 0,
+          end: 4,
+        },
+      ],
+    });
+    const job = await seedJobAt(user.uid, memoryId, "emotion", { status: "completed", emotional_feedback: true });
+    await db().doc(memoryPath(user.uid, memoryId)).update({ deleted: true });
+    await deliver("emotion", job);
+    const pp = await waitFor(async () => {
+      const p = (await readMemory(user.uid, memoryId))!.postprocessing;
+      return p.stages.emotion.state !== "pending" ? p : null;
+    });
+    expect(pp.status).toBe("completed");
+    expect(pp.fail_reason ?? null).toBeNull();
+    expect(pp.stages.emotion).toMatchObject({
+      state: "skipped",
+      skip_reason: expect.stringMatching(/^memory_deleted/),
+    });
+    expect(pp.optional_open).toBe(false);
+    expect((await db().doc(`users/${user.uid}/notifications/${job.jobId}`).get()).exists).toBe(false);
   });
 });
 

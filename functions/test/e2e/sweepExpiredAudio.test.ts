@@ -57,4 +57,16 @@ describe("sweepExpiredAudio", () => {
     );
     expect(await objectNames(config.recordingsBucket, `${user.uid}/`)).toEqual([name("done")]);
   });
+  it("started by hand (no scheduleTime, as the console's 'run now' sends), deletes only what has expired", async () => {
+    const user = await createUser();
+    const now = new Date().toISOString();
+    const memoryId = await createMemory(user.uid, {
+      postprocessing: { status: "completed", job_id: "job-fresh", model: "fal_whisperx", updated_at: now, stages: {} },
+    });
+    const fresh = `${user.uid}/${memoryId}/job-fresh.16k.wav`;
+    await putAudio(config.postprocessingBucket, fresh, { uid: user.uid, memoryId, jobId: "job-fresh" });
+    // Before the fix the run's time was an Invalid Date, every age NaN, and this fresh object of a finished job went.
+    await sweepExpiredAudio.run({ jobName: "by-hand" } as never);
+    expect(await objectNames(config.postprocessingBucket, `${user.uid}/${memoryId}/`)).toEqual([fresh]);
+  });
 });

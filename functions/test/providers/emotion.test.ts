@@ -10,6 +10,9 @@ import { config, readMemory, redriveStalled, waitFor } from "../support/emulator
 import { jfkSegments, jobAwaitingEmotion } from "../support/emotionJobs.js";
 import { FakeHume } from "../support/fakeHume.js";
 import { deliver } from "../support/jobs.js";
+import { logLines } from "../support/logLines.js";
+import { planUserAudio } from "../../src/providers/emotion/userAudio.js";
+import { MULTIPART_OVERHEAD_BYTES } from "../../src/providers/emotion/humeClient.js";
 
 const hume = new FakeHume();
 beforeAll(() => hume.start());
@@ -38,8 +41,11 @@ describe("emotion analysis with Hume", () => {
     expect(hume.requests[0].seconds).toBeCloseTo(2.8 + 0.3 + 3.0, 1);
     const memory = (await readMemory(job.uid, job.memoryId))!;
     expect(memory.emotion.model).toBe("hume:expression-audio-v1");
-    expect(memory.emotion.top[0]).toMatchObject({ name: "Joy", score: 0.82 });
-    expect(memory.emotion.analyzed_seconds).toBeCloseTo(6.1, 1);
+    // Hume's lowercase name, its probability as the 4-decimal figure it sends, "anxiety" under the cutoff not at all.
+    expect(memory.emotion.top[0]).toMatchObject({ name: "joy", score: 0.821 });
+    expect(memory.emotion.top.map((e: { name: string }) => e.name)).toEqual(["joy", "calmness", "interest"]);
+    // The user's speech analysed: the two turns, not the silence joining them.
+    expect(memory.emotion.analyzed_seconds).toBeCloseTo(2.8 + 3.0, 1);
     // Peaks are on the recording's clock: inside the user's turns, never in the other speaker's.
     for (const peak of memory.emotion.top[0].peaks) {
       const inUserTurn = (peak.start >= 0.29 && peak.start <= 3.11) || (peak.start >= 7.59 && peak.start <= 10.61);
@@ -52,7 +58,7 @@ describe("emotion analysis with Hume", () => {
     const note = (await db().doc(notificationPath(job.uid, job.jobId)).get()).data()!;
     expect(note).toMatchObject({
       title: "A bright moment",
-      emotion: "Joy",
+      emotion: "joy",
       memory_id: job.memoryId,
       delivery: "local",
     });
@@ -74,13 +80,43 @@ describe("emotion analysis with Hume", () => {
     await deliver("emotion", job);
     expect(await settled(job)).toMatchObject({ state: "done" });
     expect(hume.requests.length).toBeGreaterThanOrEqual(2);
-    for (const r of hume.requests) expect(r.bytes).toBeLessThanOrEqual(200_000 + 1000); // HUME_MAX_REQUEST_BYTES + form
+    // HUME_MAX_REQUEST_BYTES (200 kB in this project) holds the whole multipart body, not only the WAV in it.
+    for (const r of hume.requests) expect(r.bytes).toBeLessThanOrEqual(config.humeMaxRequestBytes);
     const memory = (await readMemory(job.uid, job.memoryId))!;
     const calls = Object.values(memory.postprocessing.usage.calls).filter((c: any) => c.provider === "hume");
     expect(calls).toHaveLength(hume.requests.length);
     const peaks = memory.emotion.top[0].peaks as { start: number }[];
     expect(peaks.length).toBeGreaterThan(0);
     expect(Math.max(...peaks.map((p) => p.start))).toBeLessThanOrEqual(10.6);
+  });
+
+  it("never pays twice for a request: a failure after one was paid resumes at the next one", async () => {
+    // Request 1 answers; request 2 fails on every try of the first attempt (the client's retries included).
+    hume.replies = [null, ...Array.from({ length: config.humeMaxRetries + 1 }, () => ({ status: 503, body: "{}" }))];
+    const job = await jobAwaitingEmotion(jfkSegments([0, 1, 2]));
+    await deliver("emotion", job);
+    await waitFor(
+      async () => {
+        const stage = await emotionStage(job);
+        return stage.state === "pending" && stage.attempts === 1;
+      },
+      { what: "the failed attempt" },
+    );
+    await redriveStalled();
+    expect(await settled(job)).toMatchObject({ state: "done", attempts: 2 });
+    const memory = (await readMemory(job.uid, job.memoryId))!;
+    const calls = Object.values(memory.postprocessing.usage.calls).filter((c: any) => c.provider === "hume");
+    // Every request of the plan once in the ledger (the first one's too, though its attempt failed) and logged once.
+    const planned = planUserAudio(jfkSegments([0, 1, 2]), {
+      maxBytes: config.humeMaxRequestBytes - MULTIPART_OVERHEAD_BYTES,
+      maxSeconds: config.emotionMaxSpeechSeconds,
+    }).length;
+    expect(planned).toBeGreaterThanOrEqual(2);
+    // Answered requests: exactly the plan, so request 1 was not sent again on the second attempt.
+    expect(hume.requests.length - (config.humeMaxRetries + 1)).toBe(planned);
+    expect(calls).toHaveLength(planned);
+    const logged = await logLines((l) => l.event === "provider_call" && l.jobId === job.jobId);
+    expect(logged).toHaveLength(planned);
   });
 
   it("answers garbage with a clear failure of the stage, the job still completed", async () => {
@@ -107,7 +143,7 @@ describe("emotion analysis with Hume", () => {
       let stage = await emotionStage(job);
       while (stage.state !== "failed" && Date.now() < deadline) {
         // Once an attempt has given the stage back (the emulator does not redeliver), re-drive as if a lease passed.
-        if (stage.state === "pending") {
+        if (stage.state === "pending" && stage.attempts > 0) {
           const attempts = stage.attempts;
           await redriveStalled();
           await waitFor(

@@ -13,7 +13,7 @@ import { memoryPath } from "../../src/store/paths.js";
 import { publishJobMessage } from "../../src/store/publish.js";
 import { config, readMemory, redriveStalled, runScheduled, waitFor } from "../support/emulators.js";
 import { median, writeBenchFigure } from "../support/benchFigures.js";
-import { skipsOf, waitForSkips } from "../support/logLines.js";
+import { logLines, skipsOf, waitForSkips } from "../support/logLines.js";
 import { whisperOutputFor } from "../support/fakeFal.js";
 import { FAL_SCRIPT, uploadJfk, useFalAndOpenAI } from "../support/falProviders.js";
 import { apiError } from "../support/fakeOpenAI.js";
@@ -214,7 +214,7 @@ describe("providers that fail", () => {
       while (!isOver(p) && Date.now() < deadline) {
         // Once an attempt has given the stage back (the emulator does not redeliver), re-drive as if a lease passed.
         const stage = p.stages.reprocess;
-        if (stage?.state === "pending") {
+        if (stage?.state === "pending" && stage.attempts > 0) {
           await redriveStalled();
           await waitFor(
             async () => {
@@ -240,4 +240,90 @@ describe("providers that fail", () => {
       expect(memory.structured.title).toBe("Streaming memory");
     },
   );
+});
+
+/** Every paid call of a job: its ledger entries and its `provider_call` log lines, which must be the same calls. */
+async function paidCalls(job: JobRef) {
+  const ledger: Record<string, unknown>[] = Object.values((await pp(job)).usage?.calls ?? {});
+  const logged = await logLines((l) => l.event === "provider_call" && l.jobId === job.jobId);
+  const key = (c: Record<string, unknown>) => `${String(c.provider)}:${String(c.kind)}`;
+  return { ledger: ledger.map(key).sort(), logged: logged.map(key).sort() };
+}
+
+/** Waits for the job to end, re-driving its reprocess stage each time an attempt gave it back. */
+async function endedWithRedrives(job: JobRef) {
+  return waitFor(
+    async () => {
+      const p = await pp(job);
+      if (isOver(p)) return p;
+      if (p.stages.reprocess?.state === "pending" && p.stages.reprocess.attempts > 0) await redriveStalled();
+      return null;
+    },
+    { what: "the job to end", timeoutMs: 200_000 },
+  );
+}
+
+describe("paid once, recorded once", () => {
+  it("an embedding that fails after the chat was paid does not pay for the chat again", async () => {
+    // Three 503s: the SDK's own two retries fail too, so the stage's attempt fails and is retried.
+    openai.embeddingFailures = Array.from({ length: 3 }, () => ({
+      status: 503,
+      error: { message: "Overloaded", type: "server_error" },
+    }));
+    const job = await uploadJfk();
+    const done = await endedWithRedrives(job);
+    expect(done.status).toBe("completed");
+    expect(done.stages.reprocess.attempts).toBe(2);
+    expect(openai.chats()).toHaveLength(1);
+    expect(openai.billed().filter((r) => r.path === "/v1/embeddings")).toHaveLength(1);
+    const calls = await paidCalls(job);
+    expect(calls.ledger).toEqual(["fal:transcription", "openai:chat", "openai:embedding"]);
+    expect(calls.logged).toEqual(calls.ledger);
+  });
+
+  it("records an answer cut at the length limit (billed), then the retried one", async () => {
+    openai.chatReplies = [{ truncated: '{"title": "Planning the mob' }];
+    const job = await uploadJfk();
+    const done = await endedWithRedrives(job);
+    expect(done.status).toBe("completed");
+    expect(done.warnings).toEqual([]);
+    expect(openai.chats()).toHaveLength(2);
+    const chats = Object.values(done.usage.calls as Record<string, { kind: string; output_tokens: number }>).filter(
+      (c) => c.kind === "chat",
+    );
+    expect(chats).toHaveLength(2);
+    expect(chats.every((c) => c.output_tokens > 0)).toBe(true);
+    const calls = await paidCalls(job);
+    expect(calls.logged).toEqual(calls.ledger);
+  });
+
+  it("a FAL submit whose answer was lost is not sent again: its webhook is adopted", async () => {
+    fal.submitDrops = 1;
+    const job = await uploadJfk();
+    const done = await waitFor(
+      async () => {
+        const p = await pp(job);
+        return isOver(p) ? p : null;
+      },
+      { what: "the job to end", timeoutMs: 200_000 },
+    );
+    expect(done.status).toBe("completed");
+    expect(falRequestsOf(job)).toHaveLength(1);
+    expect(done.stages.transcribe.provider_request_id).toBe(falRequestsOf(job)[0].id);
+    expect((await paidCalls(job)).ledger.filter((c) => c.startsWith("fal:"))).toHaveLength(1);
+  });
+
+  it("the crashed jobs above were each logged and recorded once per paid call", async () => {
+    // Checked on every job this file ran: reused checkpoints and lost leases log nothing twice.
+    const lines = await logLines((l) => l.event === "provider_call");
+    const byJob = new Map<string, number>();
+    for (const l of lines) byJob.set(String(l.jobId), (byJob.get(String(l.jobId)) ?? 0) + 1);
+    expect(byJob.size).toBeGreaterThan(3);
+    for (const [jobId, count] of byJob) {
+      const [memory] = (await db().collectionGroup("memories").where("postprocessing.job_id", "==", jobId).get()).docs;
+      if (!memory) continue;
+      const ledger = Object.keys(memory.get("postprocessing.usage.calls") ?? {});
+      expect(count, jobId).toBe(ledger.length);
+    }
+  });
 });

@@ -10,7 +10,14 @@ import { memoryVectorPath } from "../../src/store/vectors.js";
 import { config, createMemory, createUser, readMemory, waitFor } from "../support/emulators.js";
 import { apiError, FakeOpenAI, VALID_STRUCTURE } from "../support/fakeOpenAI.js";
 import { deliver, seedJobAt } from "../support/jobs.js";
-import { waitForSkips } from "../support/logLines.js";
+import { logLines, waitForSkips } from "../support/logLines.js";
+import { createExtractor } from "../../src/providers/extractor/create.js";
+import { createTextEmbedder } from "../../src/providers/textEmbedder/create.js";
+import { reprocess } from "../../src/stages/reprocess.js";
+import { countTokens as countO200k } from "gpt-tokenizer/encoding/o200k_base";
+import { countTokens as countCl100k } from "gpt-tokenizer/encoding/cl100k_base";
+import { EMBEDDING_MAX_TOKENS } from "../support/fakeOpenAI.js";
+import { segmentOf } from "../support/transcripts.js";
 import { planningTranscript } from "../support/transcripts.js";
 
 const openai = new FakeOpenAI();
@@ -87,10 +94,12 @@ describe("reprocess with OpenAI", () => {
     const calls: Record<string, unknown>[] = Object.values(memory.postprocessing.usage.calls);
     expect(calls.map((c) => c.kind).sort()).toEqual(["chat", "embedding"]);
     const chatCall = calls.find((c) => c.kind === "chat")!;
-    expect(chatCall).toMatchObject({ provider: "openai", stage: "reprocess", output_tokens: 120 });
+    // The usage OpenAI reported for the answer it gave, priced by the configured table.
+    const outputTokens = countO200k(JSON.stringify(VALID_STRUCTURE));
+    expect(chatCall).toMatchObject({ provider: "openai", stage: "reprocess", output_tokens: outputTokens });
     expect(chatCall.estimated_cost_usd).toBeCloseTo(
       (chatCall.input_tokens as number) * config.prices.openai_chat_input_token +
-        120 * config.prices.openai_chat_output_token,
+        outputTokens * config.prices.openai_chat_output_token,
       10,
     );
     expect(memory.postprocessing.usage.stages.reprocess.wall_ms).toBeGreaterThan(0);
@@ -112,7 +121,8 @@ describe("reprocess with OpenAI", () => {
     expect(chats).toHaveLength(2);
     const retryPrompt = chats[1].body.messages.at(-1).content as string;
     expect(retryPrompt).toMatch(/not usable/);
-    expect(Object.values(memory.postprocessing.usage.calls).filter((c: any) => c.kind === "chat")).toHaveLength(1);
+    // Both answers were billed, the unusable one too: both are in the ledger.
+    expect(Object.values(memory.postprocessing.usage.calls).filter((c: any) => c.kind === "chat")).toHaveLength(2);
   });
 
   it("keeps the old structure with a warning when the model refuses twice", async () => {
@@ -169,5 +179,66 @@ describe("reprocess with OpenAI", () => {
     expect((await readMemory(job.uid, job.memoryId))!.postprocessing.completed_at).toBe(
       memory.postprocessing.completed_at,
     );
+  });
+  it("gives a long memory its vector: title, overview and transcript cut to the embedder's own tokenizer", async () => {
+    // Forty minutes of German: under the old count (o200k, transcript only) it was cut to 8000 tokens that are about
+    // 12 000 in cl100k_base, the embedding model's tokenizer, and OpenAI refused them: no vector at all.
+    const sentence =
+      "Wir haben über die Veröffentlichung der mobilen Anwendung gesprochen und vereinbart, die Umfrageergebnisse " +
+      "am Freitag gemeinsam durchzugehen.";
+    const segments = Array.from({ length: 480 }, (_, i) =>
+      segmentOf(sentence, i * 5, { speaker: `SPEAKER_0${i % 2}`, isUser: i % 2 === 0 }),
+    );
+    expect(
+      countCl100k(
+        segments
+          .slice(0, 330)
+          .map((x) => `User: ${x.text}`)
+          .join("\n"),
+      ),
+    ).toBeGreaterThan(EMBEDDING_MAX_TOKENS);
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid, { transcript_segments: segments, language: "de" });
+    const job = await seedJobAt(user.uid, memoryId, "reprocess");
+    await deliver("reprocess", job);
+    const memory = await ended(job);
+    expect(memory.postprocessing.status).toBe("completed");
+    expect(memory.postprocessing.warnings).toEqual([]);
+    const [embedding] = openai.billed().filter((r) => r.path === "/v1/embeddings");
+    const tokens = countCl100k(embedding.body.input as string);
+    expect(tokens).toBeLessThanOrEqual(config.embeddingTokenBudget);
+    expect(tokens).toBeGreaterThan(0.95 * config.embeddingTokenBudget);
+    expect(
+      (embedding.body.input as string).startsWith(`${VALID_STRUCTURE.title}\n\n${VALID_STRUCTURE.overview}\n\n`),
+    ).toBe(true);
+    expect(memory.postprocessing.reprocess).toMatchObject({ embedded_tokens: tokens, dimensions: 64 });
+    expect((await db().doc(memoryVectorPath(job.uid, job.memoryId)).get()).exists).toBe(true);
+  });
+  it("continues in a new invocation when a request's retry budget no longer fits before the deadline", async () => {
+    const job = await memoryAwaitingReprocess();
+    const key = "placeholder-not-a-real-key"; // functions/.secret.local
+    const deps = {
+      config,
+      now: () => new Date(),
+      eventId: `in-process-${job.jobId}`,
+      eventTime: new Date(),
+      maxEventAgeMs: 3_600_000,
+      // Ten seconds left: an OpenAI request may take minutes with its retries, so none is started.
+      deadline: new Date(Date.now() + 10_000),
+      extractor: () => createExtractor(config, key),
+      textEmbedder: () => createTextEmbedder(config, key),
+    };
+    await reprocess(job, deps);
+    expect(openai.requests).toHaveLength(0);
+    const stage = (await readMemory(job.uid, job.memoryId))!.postprocessing.stages.reprocess;
+    // Given back without using an attempt, and delivered again (the emulated function then finishes it).
+    expect(stage).toMatchObject({ state: expect.stringMatching(/pending|processing|done/) });
+    const continued = await logLines((l) => l.event === "stage_continued" && l.jobId === job.jobId);
+    expect(continued).toHaveLength(1);
+    expect(continued[0].reason).toMatch(/no time left in this invocation for an OpenAI chat request/);
+    const memory = await ended(job);
+    expect(memory.postprocessing.status).toBe("completed");
+    expect(memory.postprocessing.stages.reprocess.attempts).toBe(1);
+    expect(openai.chats()).toHaveLength(1);
   });
 });

@@ -35,6 +35,8 @@ export class FakeFal {
   readonly requests: FakeFalRequest[] = [];
   /** Status codes the next submits answer with before succeeding (e.g. [500]). */
   submitFailures: { status: number; body: unknown }[] = [];
+  /** The next this-many submits are accepted (queued, run, webhook sent) but their connection drops unanswered. */
+  submitDrops = 0;
   webhookMode: WebhookMode = "send";
   /** The whisper output for a submitted input. */
   output: (input: Record<string, unknown>) => unknown = () => ({ text: "", chunks: [] });
@@ -55,6 +57,7 @@ export class FakeFal {
   reset(): void {
     this.requests.length = 0;
     this.submitFailures = [];
+    this.submitDrops = 0;
     this.webhookMode = "send";
   }
 
@@ -131,6 +134,13 @@ export class FakeFal {
         webhookResponses: [],
       };
       this.requests.push(request);
+      if (this.submitDrops > 0) {
+        // Accepted by the queue, but the answer is lost on the way back (a reset connection).
+        this.submitDrops -= 1;
+        req.socket.destroy();
+        setTimeout(() => void this.finish(request), 200);
+        return;
+      }
       const base = `http://127.0.0.1:${FAKE_FAL_PORT}/${request.endpoint}/requests/${request.id}`;
       send(200, {
         status: "IN_QUEUE",
@@ -162,10 +172,12 @@ export class FakeFal {
       payload: mode === "send-without-payload" ? null : request.output,
       error: null,
     };
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const answer = await this.deliverWebhook(request, body);
-      if (answer.status === 200) break; // FAL retries non-2xx answers
-      await new Promise((r) => setTimeout(r, 300));
+    // FAL retries a webhook that failed (no answer, or not 2xx) "10 times in the span of 2 hours" (docs.fal.ai,
+    // model-endpoints/webhooks); the stand-in keeps the ten attempts and compresses their schedule to about a minute.
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const answer = await this.deliverWebhook(request, body).catch(() => ({ status: 0, body: null }));
+      if (answer.status >= 200 && answer.status < 300) break;
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** attempt)));
     }
     if (mode === "send-twice") await this.deliverWebhook(request, body);
   }

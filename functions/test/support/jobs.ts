@@ -30,8 +30,9 @@ export async function seedJobAt(
         size_bytes: 1000,
         uploaded_via: "multipart",
       },
+      usage: { seconds: 0, caps: { day: 0, "3_days": 0, week: 0 } },
     },
-    false,
+    null,
   );
   pp.phase = stageDefinition(stage).phases.waiting;
   pp.stages = {};

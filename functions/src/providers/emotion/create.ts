@@ -1,4 +1,4 @@
-/** Builds the emotion analyzer from configuration (README "Emotion analysis"). */
+/** Builds the emotion analyzer from configuration (docs/emotion.md). */
 import type { Config } from "../../config.js";
 import { chooseAdapter } from "../choose.js";
 import type { EmotionAnalyzer } from "./types.js";
@@ -15,7 +15,10 @@ export async function createEmotionAnalyzer(config: Config, humeKey: string): Pr
       timeoutMs: config.humeTimeoutMs,
       retries: config.humeMaxRetries,
     };
-    return new HumeEmotionAnalyzer(settings, Math.min(config.humeMaxRequestBytes, HUME_MAX_REQUEST_BYTES));
+    return new HumeEmotionAnalyzer(settings, {
+      maxRequestBytes: Math.min(config.humeMaxRequestBytes, HUME_MAX_REQUEST_BYTES),
+      maxSpeechSeconds: config.emotionMaxSpeechSeconds,
+    });
   }
   const { LocalTextEmotionAnalyzer } = await import("./local.js");
   return new LocalTextEmotionAnalyzer();

@@ -1,14 +1,15 @@
 /**
  * The OpenAI extractor: one chat completion with a strict JSON-schema response format (structured outputs) in the
- * memory's `structured` shape, validated again with the app's constraints. Invalid or refused output gets one retry
- * with the problem in the prompt; then it is a permanent `extraction_invalid` / `extraction_refused` failure (the
- * stage keeps the old structure and records a warning). Provider errors are classified by providers/httpFailure.ts.
+ * memory's `structured` shape, validated again with the app's constraints. Invalid, cut-off or refused output gets one
+ * retry with the problem in the prompt; then it is a permanent `extraction_invalid` / `extraction_refused` failure
+ * (the stage keeps the old structure and records a warning). Every answer is billed and recorded, whatever it held.
+ * Provider errors are classified by providers/httpFailure.ts.
  */
 import { z } from "zod";
-import { PipelineError } from "../../errors.js";
+import { assertTimeFor, PipelineError } from "../../errors.js";
 import { CATEGORIES, structuredSchema, type Structured } from "../../model/structured.js";
 import { renderTranscript } from "../../transcript/tokenBudget.js";
-import { classifyOpenAIError, openaiClient, type OpenAISettings } from "../openaiClient.js";
+import { classifyOpenAIError, openaiClient, openaiRequestBudgetMs, type OpenAISettings } from "../openaiClient.js";
 import type { Extraction, ExtractionRequest, Extractor } from "./types.js";
 
 /**
@@ -55,6 +56,7 @@ export class OpenAIExtractor implements Extractor {
   async extract(request: ExtractionRequest): Promise<Extraction> {
     const client = await openaiClient(this.settings);
     const { zodResponseFormat } = await import("openai/helpers/zod");
+    const responseFormat = zodResponseFormat(responseSchema, "memory_structure");
     const messages: { role: "system" | "user" | "assistant"; content: string }[] = [
       { role: "system", content: SYSTEM_PROMPT },
       { role: "user", content: userPrompt(request) },
@@ -62,39 +64,47 @@ export class OpenAIExtractor implements Extractor {
     const calls: Extraction["calls"] = [];
     let problem = "";
     for (let attempt = 1; attempt <= 2; attempt++) {
+      assertTimeFor(request.deadline, openaiRequestBudgetMs(this.settings), "an OpenAI chat request", calls);
       let completion;
+      let requestId: string | null;
       try {
-        completion = await client.chat.completions.parse({
-          model: this.settings.model,
-          messages,
-          response_format: zodResponseFormat(responseSchema, "memory_structure"),
-        });
+        // `create`, not the SDK's `parse`: every answer is billed, so every answer is read and recorded, including
+        // one cut at the length limit or filtered (which `parse` turns into errors without the completion).
+        const { data, request_id } = await client.chat.completions
+          .create({
+            model: this.settings.model,
+            messages,
+            response_format: { type: responseFormat.type, json_schema: responseFormat.json_schema },
+          })
+          .withResponse();
+        completion = data;
+        requestId = request_id;
       } catch (err) {
-        if (!isOutputError(err)) throw classifyOpenAIError(err, "chat");
-        problem = `the answer did not match the schema: ${(err as Error).message.slice(0, 500)}`;
-        messages.push({ role: "user", content: retryPrompt(problem) });
-        continue;
+        throw Object.assign(classifyOpenAIError(err, "chat"), { calls });
       }
       calls.push({
         provider: "openai",
         kind: "chat",
         model: completion.model || this.settings.model,
-        request_id: completion.id ?? null,
+        request_id: completion.id || requestId,
         input_tokens: completion.usage?.prompt_tokens ?? 0,
         output_tokens: completion.usage?.completion_tokens ?? 0,
         at: new Date().toISOString(),
       });
-      const message = completion.choices[0]?.message;
+      const choice = completion.choices[0];
+      const message = choice?.message;
       if (message?.refusal) {
         problem = `the model refused: ${message.refusal.slice(0, 300)}`;
         if (attempt === 2) throw new ExtractionFailure("extraction_refused", problem, calls);
+      } else if (choice?.finish_reason === "length" || choice?.finish_reason === "content_filter") {
+        problem =
+          choice.finish_reason === "length"
+            ? "the answer was cut off at the length limit"
+            : "the answer was stopped by the content filter";
       } else {
-        const checked = structuredSchema.safeParse(normalize(message?.parsed));
+        const checked = checkAnswer(message?.content ?? null);
         if (checked.success) return { structured: checked.data, modelId: this.modelId, calls };
-        problem = checked.error.issues
-          .slice(0, 5)
-          .map((i) => `${i.path.join(".")}: ${i.message}`)
-          .join("; ");
+        problem = checked.problem;
       }
       messages.push(
         { role: "assistant", content: message?.content ?? "" },
@@ -103,6 +113,27 @@ export class OpenAIExtractor implements Extractor {
     }
     throw new ExtractionFailure("extraction_invalid", `invalid model output after a retry: ${problem}`, calls);
   }
+}
+
+/** The answer's JSON checked against the strict response schema, then the app's constraints. Pure. */
+export function checkAnswer(
+  content: string | null,
+): { success: true; data: Structured } | { success: false; problem: string } {
+  if (!content) return { success: false, problem: "the answer was empty" };
+  let json: unknown;
+  try {
+    json = JSON.parse(content);
+  } catch {
+    return { success: false, problem: "the answer is not JSON" };
+  }
+  const shaped = responseSchema.safeParse(json);
+  const checked = shaped.success ? structuredSchema.safeParse(normalize(shaped.data)) : shaped;
+  if (checked.success) return { success: true, data: checked.data };
+  const problem = checked.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join(".")}: ${i.message}`)
+    .join("; ");
+  return { success: false, problem: `the answer did not match the schema: ${problem}` };
 }
 
 /** A permanent extraction failure that still reports the calls made (they were paid for). */
@@ -128,17 +159,6 @@ function userPrompt(request: ExtractionRequest): string {
 
 const retryPrompt = (problem: string) =>
   `Your previous answer was not usable (${problem}). Answer again with JSON that follows the schema exactly.`;
-
-/** Output that parsed but broke the schema (the SDK's zod or length errors) is worth one retry; API errors are not. */
-function isOutputError(err: unknown): boolean {
-  const name = (err as { name?: string; constructor?: { name?: string } }).constructor?.name ?? "";
-  return (
-    err instanceof z.ZodError ||
-    name === "LengthFinishReasonError" ||
-    name === "ContentFilterFinishReasonError" ||
-    err instanceof SyntaxError
-  );
-}
 
 /** Whitespace the model may add around fields is not an error; an empty title still is. */
 function normalize(parsed: unknown): unknown {

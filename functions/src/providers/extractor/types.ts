@@ -16,6 +16,8 @@ export interface ExtractionRequest {
   startedAt: Date;
   /** The user's own name as it appears in `lines`. */
   userName: string;
+  /** Each request (with its retries) must fit before it, else DeadlineReached is thrown before sending it. */
+  deadline?: Date;
 }
 
 export interface Extraction {

@@ -14,6 +14,7 @@ export interface SpeakerModelConfig {
   speakerModelPath: string;
   speakerModelUri?: string;
   speakerModelSha256?: string;
+  speakerCalibrationSha256?: string;
   speakerModelThreads?: number;
 }
 
@@ -35,13 +36,14 @@ export function speakerEmbedderFor(config: SpeakerModelConfig): Promise<SpeakerE
   const uri = config.speakerModelUri?.trim() ?? "";
   const path = config.speakerModelPath.trim() && resolve(config.speakerModelPath.trim());
   const sha256 = config.speakerModelSha256?.trim().toLowerCase() ?? "";
+  const calibrationSha256 = config.speakerCalibrationSha256?.trim().toLowerCase() ?? "";
   const threads = config.speakerModelThreads;
   const source = uri || path;
-  const key = source && `${source}#${sha256}#${threads ?? "default"}`;
+  const key = source && `${source}#${sha256}#${calibrationSha256}#${threads ?? "default"}`;
   let embedder = embedders.get(key);
   if (!embedder) {
     embedder = source
-      ? loadModel({ model: source, fetched: Boolean(uri), sha256, threads })
+      ? loadModel({ model: source, fetched: Boolean(uri), sha256, calibrationSha256, threads })
       : Promise.resolve(new BaselineSpeakerEmbedder());
     embedders.set(key, embedder);
     embedder.catch(() => embedders.delete(key));
@@ -54,16 +56,25 @@ export function createSpeakerEmbedder(modelPath: string, intraOpNumThreads?: num
   return speakerEmbedderFor({ speakerModelPath: modelPath, speakerModelThreads: intraOpNumThreads });
 }
 
-async function loadModel(m: { model: string; fetched: boolean; sha256: string; threads?: number }) {
+async function loadModel(m: {
+  model: string;
+  fetched: boolean;
+  sha256: string;
+  calibrationSha256: string;
+  threads?: number;
+}) {
   const [{ OnnxSpeakerEmbedder }, fetch] = await Promise.all([import("./onnx.js"), import("./modelFetch.js")]);
-  const [modelPath, calibration] = await Promise.all([
-    m.fetched
-      ? fetch.fetchSpeakerModel(m.model, m.sha256)
-      : m.sha256
-        ? fetch.verifySpeakerModelFile(m.model, m.sha256).then(() => m.model)
-        : m.model,
-    fetch.readSpeakerCalibration(m.model),
-  ]);
+  // The model first: a model that is not the pinned one is the error to report, whatever its calibration says.
+  const modelPath = m.fetched
+    ? await fetch.fetchSpeakerModel(m.model, m.sha256)
+    : m.sha256
+      ? await fetch.verifySpeakerModelFile(m.model, m.sha256).then(() => m.model)
+      : m.model;
+  // A pinned model's calibration is pinned too: its threshold decides who is who.
+  const calibration = await fetch.readSpeakerCalibration(m.model, {
+    sha256: m.calibrationSha256,
+    pinRequired: Boolean(m.sha256),
+  });
   const embedder = await OnnxSpeakerEmbedder.load(modelPath, { intraOpNumThreads: m.threads, calibration });
   if (!calibration) logs.speakerCalibrationMissing({ model: m.model, calibration: fetch.calibrationUriFor(m.model) });
   return embedder;

@@ -95,11 +95,29 @@ export function calibrationUriFor(model: string): string {
  */
 export async function readSpeakerCalibration(
   model: string,
-  options: Pick<ModelFetchOptions, "allowLoopbackHttp"> = {},
+  options: Pick<ModelFetchOptions, "allowLoopbackHttp"> & {
+    /** The digest the calibration must have (SPEAKER_CALIBRATION_SHA256); empty: unchecked. */
+    sha256?: string;
+    /** The model is pinned: a calibration found beside it must be pinned too. */
+    pinRequired?: boolean;
+  } = {},
 ): Promise<SpeakerCalibration | null> {
   const where = calibrationUriFor(model);
   const text = await readSmallObject(where, options);
   if (text === null) return null;
+  const digest = createHash("sha256").update(text).digest("hex");
+  if (options.sha256 && digest !== options.sha256) {
+    throw new SpeakerModelError(
+      `Speaker model calibration ${where}: SHA-256 mismatch: ` +
+        `expected ${options.sha256} (SPEAKER_CALIBRATION_SHA256), got ${digest}`,
+    );
+  }
+  if (!options.sha256 && options.pinRequired) {
+    throw new SpeakerModelError(
+      `Speaker model calibration ${where} is not pinned while its model is: set SPEAKER_CALIBRATION_SHA256 to ` +
+        `${digest} if this calibration is the one you measured`,
+    );
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);

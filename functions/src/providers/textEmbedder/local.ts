@@ -50,6 +50,7 @@ export function hashedVector(text: string, dimensions: number): number[] {
 
 export class LocalTextEmbedder implements TextEmbedder {
   readonly modelId = LOCAL_EMBEDDER_MODEL;
+  readonly encoding = null;
   constructor(readonly dimensions: number) {}
 
   async embed(text: string): Promise<TextEmbedding> {

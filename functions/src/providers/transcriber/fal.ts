@@ -16,9 +16,23 @@ export interface FalSettings {
   endpoint: string;
   /** Origin for queue calls; anything but https://queue.fal.run (a local fake in tests, a proxy) is rewritten to. */
   baseUrl: string;
+  /** Timeout of one HTTP request (the client retries some failures itself: falCallBudgetMs). */
+  timeoutMs: number;
 }
 
 const FAL_QUEUE_ORIGIN = "https://queue.fal.run";
+
+/**
+ * The longest one queue call can take, all of @fal-ai/client's own retries included (its queue.js: submit and result
+ * retry 3 times, status 5 times, backing off from 1 s, doubling, at most 60 s and 30 s, with up to 25 % jitter; it
+ * does not read Retry-After). Every attempt is cut at `timeoutMs`. Pure.
+ */
+export function falCallBudgetMs(call: "submit" | "status" | "result", timeoutMs: number): number {
+  const [retries, maxDelayMs] = call === "status" ? [5, 30_000] : [3, 60_000];
+  let backoff = 0;
+  for (let i = 0; i < retries; i++) backoff += Math.min(1000 * 2 ** i, maxDelayMs) * 1.25;
+  return (retries + 1) * timeoutMs + backoff;
+}
 
 /** Whisper languages FAL accepts as a hint; anything else (or "multi") lets FAL detect it. */
 const LANGUAGE_HINT = /^[a-z]{2,3}$/;
@@ -49,11 +63,33 @@ export class FalTranscriber implements QueuedTranscriber {
     this.client ??= import("@fal-ai/client").then(({ createFalClient }) => {
       const base = this.settings.baseUrl.replace(/\/+$/, "");
       const rewrite = base && base !== FAL_QUEUE_ORIGIN;
+      const { timeoutMs } = this.settings;
       return createFalClient({
         credentials: this.settings.key || undefined,
         requestMiddleware: rewrite
           ? async (request) => ({ ...request, url: request.url.replace(/^https:\/\/(queue\.)?fal\.run/, base) })
           : undefined,
+        // The client sets no timeout of its own: a request that hangs would hold the stage until the function dies.
+        // And a submit whose answer never came (a reset, a timeout, a gateway 5xx) may have been accepted: the client
+        // would replay it (fal-ai/fal-js#238), paying twice, so such a submit ends here as an ambiguous failure and
+        // the stage waits for the first one's webhook instead (stages/transcribe.ts).
+        fetch: async (input, init) => {
+          const timeout = AbortSignal.timeout(timeoutMs);
+          const submit = (init?.method ?? "GET").toUpperCase() === "POST";
+          let res: Response;
+          try {
+            res = await fetch(input, {
+              ...init,
+              signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
+            });
+          } catch (err) {
+            if (submit) throw new FalSubmitUnanswered(`no answer: ${(err as Error).message}`);
+            throw err;
+          }
+          if (submit && GATEWAY_STATUSES.has(res.status))
+            throw new FalSubmitUnanswered(`gateway ${res.status}: ${(await res.text()).slice(0, 200)}`);
+          return res;
+        },
       });
     });
     return this.client;
@@ -97,18 +133,35 @@ export class FalTranscriber implements QueuedTranscriber {
   }
 }
 
-/** The client's ApiError (and ValidationError) carry the HTTP status and body; anything else never got an answer. */
-export function classifyFalError(err: unknown, call: string): PipelineError {
+/** Statuses of FAL's gateway, in front of its queue: the submit may or may not have reached the queue. */
+const GATEWAY_STATUSES = new Set([502, 503, 504]);
+
+/** A submit that got no answer from FAL's queue: it may have been accepted. Not replayed by the client. */
+export class FalSubmitUnanswered extends Error {
+  override name = "FalSubmitUnanswered";
+}
+
+/**
+ * The client's ApiError (and ValidationError) carry the HTTP status and body; anything else never got an answer.
+ * `ambiguous`: FAL may have accepted the request all the same (no answer, or its gateway's 5xx), so the stage must not
+ * submit again before that request's webhook has had time to arrive.
+ */
+export function classifyFalError(err: unknown, call: string): PipelineError & { ambiguous?: boolean } {
   const api = err as { name?: string; status?: unknown; body?: unknown };
   if ((api.name === "ApiError" || api.name === "ValidationError") && typeof api.status === "number") {
     return classifyHttpFailure("FAL", call, { status: api.status, detail: api.body ?? null });
   }
-  return classifyHttpFailure("FAL", call, { error: err });
+  const failure = classifyHttpFailure("FAL", call, { error: err });
+  return Object.assign(failure, { ambiguous: call === "submit" });
 }
 
-/** Status code in a webhook's `error` ("Invalid status code: 422"), if any. */
+/**
+ * The HTTP status in a webhook's `error`, which FAL words "Invalid status code: 422"; null for anything else (a
+ * message that merely contains a number, "timed out after 600 seconds", is not a status).
+ */
 export function webhookErrorStatus(error: unknown): number | null {
-  const m = /(\d{3})/.exec(typeof error === "string" || typeof error === "number" ? String(error) : "");
+  const text = typeof error === "string" ? error : typeof error === "number" ? `status code: ${error}` : "";
+  const m = /\bstatus code:?\s*([1-5]\d\d)\b/i.exec(text);
   return m ? Number(m[1]) : null;
 }
 

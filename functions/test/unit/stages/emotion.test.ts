@@ -31,30 +31,36 @@ describe("summarize", () => {
 });
 
 describe("notificationFor", () => {
-  const summary = (name: string, score: number) => ({
+  const summary = (...entries: [string, number][]) => ({
     model: "x",
-    top: [{ name, score, peaks: [] }],
+    top: entries.map(([name, score]) => ({ name, score, peaks: [] })),
     analyzed_seconds: 1,
     created_at: "",
   });
   it("notifies only above the threshold, with a kind template and the memory in the data", () => {
-    expect(notificationFor(summary("Joy", 0.5), 0.5, "mem")).toBeNull();
-    expect(notificationFor(summary("Joy", 0.51), 0.5, "mem")).toMatchObject({
+    expect(notificationFor(summary(["joy", 0.5]), 0.5, "mem")).toBeNull();
+    expect(notificationFor(summary(["joy", 0.51]), 0.5, "mem")).toMatchObject({
       title: "A bright moment",
-      emotion: "Joy",
+      emotion: "joy",
       data: { type: "emotion", memory_id: "mem" },
     });
-    expect(notificationFor(summary("Anxiety", 0.9), 0.5, "mem")!.title).toBe("Take a breath");
-    expect(notificationFor(summary("Distress", 0.9), 0.5, "mem")!.title).toBe("Thinking of you");
-    expect(notificationFor(summary("Awe", 0.9), 0.5, "mem")!.body).toBe(
-      "Your last conversation had a lot of awe in it.",
-    );
-    expect(notificationFor({ ...summary("Joy", 1), top: [] }, 0.5, "mem")).toBeNull();
+    expect(notificationFor(summary(["anxiety", 0.9]), 0.5, "mem")!.title).toBe("Take a breath");
+    expect(notificationFor(summary(["distress", 0.9]), 0.5, "mem")!.title).toBe("Thinking of you");
+    expect(notificationFor(summary(), 0.5, "mem")).toBeNull();
   });
-  it("never notifies about neutrality, but about the strongest real emotion behind it", () => {
-    expect(notificationFor(summary("Neutral", 0.95), 0.5, "mem")).toBeNull();
-    const mixed = { ...summary("Neutral", 0.9), top: [...summary("Neutral", 0.9).top, ...summary("Joy", 0.7).top] };
-    expect(notificationFor(mixed, 0.5, "mem")).toMatchObject({ emotion: "Joy", score: 0.7 });
-    expect(notificationFor({ ...mixed, top: [mixed.top[0], { ...mixed.top[1], score: 0.4 }] }, 0.5, "mem")).toBeNull();
+  it("maps Hume's documented lowercase names, spaces and punctuation included, whatever their case", () => {
+    expect(notificationFor(summary(["aesthetic appreciation", 0.9]), 0.5, "m")!.title).toBe("A calm conversation");
+    expect(notificationFor(summary(["surprise (positive)", 0.9]), 0.5, "m")!.title).toBe("A bright moment");
+    expect(notificationFor(summary(["surprise (negative)", 0.9]), 0.5, "m")!.title).toBe("Take a breath");
+    expect(notificationFor(summary(["feeling upset", 0.9]), 0.5, "m")!.title).toBe("Thinking of you");
+    expect(notificationFor(summary(["Joy", 0.9]), 0.5, "m")!.title).toBe("A bright moment");
+  });
+  it("never notifies about neutrality or a name it does not know, but about the strongest known emotion behind", () => {
+    expect(notificationFor(summary(["neutral", 0.95]), 0.5, "mem")).toBeNull();
+    // A name Hume added after our table: kept in the summary, never the reason for a push.
+    expect(notificationFor(summary(["dumbfoundedness", 0.95]), 0.5, "mem")).toBeNull();
+    const mixed = summary(["neutral", 0.9], ["dumbfoundedness", 0.8], ["joy", 0.7]);
+    expect(notificationFor(mixed, 0.5, "mem")).toMatchObject({ emotion: "joy", score: 0.7 });
+    expect(notificationFor(summary(["neutral", 0.9], ["joy", 0.4]), 0.5, "mem")).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 /** transcript/tokenBudget.ts: cutting a transcript to a token budget with the real tokenizer. */
 import { encode } from "gpt-tokenizer";
 import { describe, expect, it } from "vitest";
-import { countTokens, cutToTokenBudget, renderTranscript } from "../../../src/transcript/tokenBudget.js";
+import { countTokens, cutToTokenBudget, embeddingText, renderTranscript } from "../../../src/transcript/tokenBudget.js";
 
 const lines = Array.from({ length: 200 }, (_, i) => ({
   speaker: i % 2 ? "Alice" : "Sam",
@@ -35,5 +35,31 @@ describe("cutToTokenBudget", () => {
     expect(kept).toHaveLength(1);
     expect(await countTokens(renderTranscript(kept))).toBeLessThanOrEqual(51);
     expect(cut.cut).toBe(true);
+  });
+});
+
+describe("embeddingText", () => {
+  const german = Array.from({ length: 600 }, (_, i) => ({
+    speaker: i % 2 ? "Alice" : "Sam",
+    text: "Wir haben über die Veröffentlichung der mobilen Anwendung gesprochen und die Umfrage besprochen.",
+    start: i,
+  }));
+
+  it("fits the whole text, title and overview included, in the embedding model's own tokenizer", async () => {
+    const header = ["Release planning", "Sam and Alice planned the release. ".repeat(20)];
+    const { text, tokens, cut } = await embeddingText(header, german, 8000, "cl100k_base");
+    expect(tokens).toBe(await countTokens(text, "cl100k_base"));
+    expect(tokens).toBeLessThanOrEqual(8000);
+    expect(tokens).toBeGreaterThan(0.95 * 8000); // whole lines: the budget is used, not wasted
+    expect(text.startsWith(`${header[0]}\n\n${header[1]}\n\n`)).toBe(true);
+    expect(cut.cut).toBe(true);
+    // Counted in o200k instead (the chat models' tokenizer), the same text looks far smaller: that was the bug.
+    expect(await countTokens(text, "o200k_base")).toBeLessThan(0.8 * tokens);
+  });
+
+  it("cuts even a header that alone is over the budget", async () => {
+    const { text, tokens } = await embeddingText(["word ".repeat(5000)], german, 1000, "cl100k_base");
+    expect(tokens).toBeLessThanOrEqual(1000);
+    expect(text.length).toBeGreaterThan(0);
   });
 });

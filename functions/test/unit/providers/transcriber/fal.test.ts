@@ -5,6 +5,7 @@ import {
   classifyFalError,
   falOutputToTranscript,
   webhookErrorStatus,
+  falCallBudgetMs,
   whisperInput,
 } from "../../../../src/providers/transcriber/fal.js";
 
@@ -123,5 +124,20 @@ describe("webhookErrorStatus", () => {
     expect(webhookErrorStatus("Invalid status code: 500")).toBe(500);
     expect(webhookErrorStatus("something broke")).toBeNull();
     expect(webhookErrorStatus(undefined)).toBeNull();
+  });
+
+  it("does not read other numbers as a status (a timeout in seconds is no HTTP 600)", () => {
+    expect(webhookErrorStatus("Request timed out after 600 seconds")).toBeNull();
+    expect(webhookErrorStatus("worker 503 of 800 crashed")).toBeNull();
+    expect(webhookErrorStatus("Invalid status code: 600")).toBeNull();
+  });
+});
+
+describe("falCallBudgetMs", () => {
+  it("adds the client's own retries and backoff to the per-request timeout", () => {
+    // submit/result: 4 attempts, backoff 1 + 2 + 4 s with at most 25 % jitter.
+    expect(falCallBudgetMs("submit", 30_000)).toBe(4 * 30_000 + 8_750);
+    // status: 6 attempts, backoff 1 + 2 + 4 + 8 + 16 s.
+    expect(falCallBudgetMs("status", 30_000)).toBe(6 * 30_000 + 38_750);
   });
 });
