@@ -81,6 +81,9 @@ elif [ "${EMULATOR_SOURCE:-local}" = local ]; then
     "firebase-tools will download its own emulators on first start (needs internet and Java)"
 fi
 
+# A service-account key of this machine's own, for the provider tests' signed Storage URLs (functions/.env.demo-providers).
+node scripts/emulators/test-service-account.mjs
+
 # 4. Compile the functions (firebase-tools loads functions/lib).
 log "building functions (tsc)"
 (cd functions && npm run --silent build)

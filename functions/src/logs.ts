@@ -18,11 +18,15 @@ import type { ProviderCall } from "./model/usage.js";
 const tee = (severity: string) => (message: string, data: Record<string, unknown>) => {
   const file = process.env.LOG_TEE_FILE;
   if (!file) return;
+  // Where Cloud Logging would file the line: a function's lines under its Cloud Run service (2nd gen). Lines from a
+  // test process have none, as they never reach Cloud Logging.
+  const service = process.env.FUNCTIONS_EMULATOR === "true" ? process.env.K_SERVICE : undefined;
+  const resource = service ? { type: "cloud_run_revision", labels: { service_name: service.toLowerCase() } } : null;
   try {
     // Relative to the functions directory (this file is in src/ or lib/), whatever the process's cwd.
     appendFileSync(
       resolve(fileURLToPath(new URL("..", import.meta.url)), file),
-      `${JSON.stringify({ severity, message, ...data })}\n`,
+      `${JSON.stringify({ severity, message, ...data, ...(resource ? { tee_resource: resource } : {}) })}\n`,
     );
   } catch {
     // A test aid only: never let it break the line being logged.
@@ -224,6 +228,11 @@ export const speakerProfileNeedsReenrollment = (
   ctx: LogContext,
   d: { profile: string; fromModel: string; toModel: string; why: string },
 ) => logger.warn("speaker profile needs re-enrollment", { ...ctx, event: "speaker_profile_needs_reenrollment", ...d });
+
+export const speakerAssigned = (
+  ctx: LogContext,
+  d: { target: string; segments: number; source: string; speechSeconds: number },
+) => logger.info("speaker named by the user; voice taught", { ...ctx, event: "speaker_assigned", ...d });
 
 export const recordingPermissionSet = (ctx: LogContext, d: { value: boolean; before: boolean }) =>
   logger.info("recording permission set", { ...ctx, event: "recording_permission_set", ...d });

@@ -101,6 +101,7 @@ export async function runStage(run: StageRun, work: (w: StageWork) => Promise<St
   const { job, stage, idempotencyKey, deps } = run;
   const log = { ...job, stage, eventId: deps.eventId };
   const startedMs = Date.now();
+  let claimed = false;
   try {
     const { decision, memory, pp } = await claimStage(job, stage, {
       idempotencyKey,
@@ -126,6 +127,7 @@ export async function runStage(run: StageRun, work: (w: StageWork) => Promise<St
       await handOff(job, stage, nextStages(stage, pp!), log);
       return null;
     }
+    claimed = true;
     logs.stageStarted(log, decision.attempt);
     await crashPoint(deps.config, job, stage, "after_claim");
     let result: StageResult;
@@ -185,6 +187,7 @@ export async function runStage(run: StageRun, work: (w: StageWork) => Promise<St
       maxEventAgeMs: deps.maxEventAgeMs,
       log,
       startedMs,
+      claimed,
     });
   }
 }

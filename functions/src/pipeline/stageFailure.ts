@@ -16,6 +16,8 @@ export interface FailureContext {
   maxEventAgeMs: number;
   log: logs.LogContext;
   startedMs: number;
+  /** Whether this delivery had claimed the stage (else the failure came before any claim: a malformed job). */
+  claimed: boolean;
 }
 
 /** Returns the permanent error's code when the job was ended; throws (for redelivery) on transient errors. */
@@ -26,9 +28,10 @@ export async function handleStageFailure(err: unknown, f: FailureContext): Promi
     const reason = permanentError
       ? `${permanentError.code}: ${permanentError.message}`
       : `${f.stage} kept failing until its event expired: ${String(err)}`;
-    // Only if this delivery still holds the stage: one that lost its lease must not fail the stage's new owner.
-    if (await endJob(f.job, f.stage, "failed", reason, f.now, { idempotencyKey: f.idempotencyKey }))
-      logs.jobFailed(f.log, reason);
+    // A delivery that claimed the stage ends the job only while it still holds it: one that lost its lease must not
+    // fail the stage's new owner. A failure before any claim (the job could not even be read) ends it regardless.
+    const fence = f.claimed ? { idempotencyKey: f.idempotencyKey } : undefined;
+    if (await endJob(f.job, f.stage, "failed", reason, f.now, fence)) logs.jobFailed(f.log, reason);
     return permanentError?.code ?? "event_expired";
   }
   logs.stageRetrying(f.log, Date.now() - f.startedMs, err);

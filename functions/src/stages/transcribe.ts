@@ -102,7 +102,8 @@ async function submit(
   }
   const webhookQuery = new URLSearchParams({ uid: job.uid, memoryId: job.memoryId, jobId: job.jobId, token });
   const webhookUrl = `${config.falWebhookUrl}?${webhookQuery}`;
-  const audioUrl = await readUrlFor(config.postprocessingBucket, pp.audio.normalized_object!);
+  // Valid for as long as FAL may keep the request queued: it downloads the audio only when it starts the work.
+  const audioUrl = await readUrlFor(config.postprocessingBucket, pp.audio.normalized_object!, config.falMaxWaitMs);
   let requestId: string;
   try {
     requestId = await fal.submit({ audioUrl, webhookUrl, language });

@@ -8,7 +8,6 @@ import { readWavSamples, type PcmAudio } from "../audio/pcm.js";
 import { withTempDir } from "../audio/tempDir.js";
 import { bucket } from "./firebase.js";
 
-const URL_LIFETIME_MS = 6 * 60 * 60 * 1000;
 const PRECONDITION_FAILED = 412;
 
 /**
@@ -22,17 +21,25 @@ export const derivedMetadata = (job: JobRef, kind: string): Record<string, strin
   jobId: job.jobId,
 });
 
-/**
- * A short-lived read URL for `name`. In production a V4 signed URL (the functions' service account needs
- * `iam.serviceAccounts.signBlob` on itself); in the emulator, which cannot sign without a key, its plain media URL.
- */
-export async function readUrlFor(bucketName: string, name: string): Promise<string> {
-  const emulatorHost = process.env.FIREBASE_STORAGE_EMULATOR_HOST;
-  if (emulatorHost) return `http://${emulatorHost}/v0/b/${bucketName}/o/${encodeURIComponent(name)}?alt=media`;
-  const [url] = await bucket(bucketName)
-    .file(name)
-    .getSignedUrl({ version: "v4", action: "read", expires: Date.now() + URL_LIFETIME_MS });
+/** A V4 signed URL reading `file` for `lifetimeMs` (Cloud Storage allows at most 7 days). */
+export async function signedReadUrl(file: File, lifetimeMs: number): Promise<string> {
+  const [url] = await file.getSignedUrl({ version: "v4", action: "read", expires: Date.now() + lifetimeMs });
   return url;
+}
+
+/**
+ * A read URL for `name` that a provider can use for `lifetimeMs`: a V4 signed URL (deployed, the functions' service
+ * account needs `iam.serviceAccounts.signBlob` on itself; the provider test project signs with a key of its own). Only
+ * an emulator without any key to sign with gets the emulator's plain media URL instead.
+ */
+export async function readUrlFor(bucketName: string, name: string, lifetimeMs: number): Promise<string> {
+  try {
+    return await signedReadUrl(bucket(bucketName).file(name), lifetimeMs);
+  } catch (err) {
+    const emulatorHost = process.env.FIREBASE_STORAGE_EMULATOR_HOST;
+    if (!emulatorHost || process.env.GOOGLE_APPLICATION_CREDENTIALS) throw err;
+    return `http://${emulatorHost}/v0/b/${bucketName}/o/${encodeURIComponent(name)}?alt=media`;
+  }
 }
 
 /** A 16-bit PCM WAV object (the job's normalized audio) as samples; the download is removed again. */

@@ -13,6 +13,7 @@ import { db } from "../../src/store/firebase.js";
 import { notificationPath } from "../../src/store/notifications.js";
 import { config, createMemory, createUser, postAudio, readMemory, uniqueId, waitFor } from "../support/emulators.js";
 import { jfkSegments, jobAwaitingEmotion } from "../support/emotionJobs.js";
+import { skipsOf, waitForSkips } from "../support/logLines.js";
 import { deliver } from "../support/jobs.js";
 
 const HAPPY = ["I love this, it is wonderful", "ask not what your country", "I am so happy and grateful today"];
@@ -86,8 +87,10 @@ describe("emotion (offline adapters)", () => {
     const joy = memory.emotion.top.find((e: { name: string }) => e.name === "joy");
     expect(joy.peaks[0].start === 0.3 || joy.peaks[0].start === 7.6).toBe(true); // the user's turns only
     expect(memory.emotion.analyzed_seconds).toBeCloseTo(2.8 + 3.0, 1);
+    const skipped = (await skipsOf(job.jobId, "emotion")).length;
     await deliver("emotion", job);
-    await new Promise((r) => setTimeout(r, 1500));
+    // That late delivery ran and skipped (the stage is done): only then does "one notification" mean something.
+    await waitForSkips(job.jobId, skipped, 1, { stage: "emotion" });
     const notes = await db().collection(`users/${job.uid}/notifications`).get();
     expect(notes.size).toBe(1);
     expect(notes.docs[0].data()).toMatchObject({ job_id: job.jobId, delivery: "local", status: "recorded" });

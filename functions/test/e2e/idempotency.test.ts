@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bucket } from "../../src/store/firebase.js";
 
 import functionsTest from "firebase-functions-test";
+import { waitForSkips } from "../support/logLines.js";
 import { prepareAudio, type FinalizedObject } from "../../src/stages/prepareAudio.js";
 import { prepareAudio as prepareAudioTrigger } from "../../src/index.js";
 import { makeWav } from "../support/audio.js";
@@ -71,8 +72,10 @@ describe("duplicate deliveries", () => {
     const fft = functionsTest({ projectId: process.env.GCLOUD_PROJECT });
     await fft.wrap(prepareAudioTrigger)({ data: object });
     fft.cleanup();
+    // Five deliveries (the emulator's own and four duplicates): one did the work, the other four said they skipped
+    // (a delivery that publishes says so instead); only then is the count of published messages final.
+    await waitForSkips(jobId, 0, 4, { stage: "prepare_audio" });
     await expect.poll(() => transcribeMessages.forJob(jobId).length, { timeout: 60_000 }).toBe(1);
-    await new Promise((r) => setTimeout(r, 1000));
     expect(transcribeMessages.forJob(jobId)).toHaveLength(1);
     expect((await readMemory(user.uid, memoryId))!.postprocessing.job_id).toBe(jobId);
   });

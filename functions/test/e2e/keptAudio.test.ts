@@ -26,6 +26,7 @@ import {
   type TestUser,
 } from "../support/emulators.js";
 import { makeWav } from "../support/audio.js";
+import { logLines } from "../support/logLines.js";
 import { postVoiceSample, voiceSample } from "../support/enrollment.js";
 
 const JFK = fileURLToPath(new URL("../fixtures/jfk.wav", import.meta.url));
@@ -153,7 +154,14 @@ describe("no kept audio without a reference", () => {
       { what: "the job to end" },
     );
     expect(ended.fail_reason).toMatch(/^undecodable_audio/);
-    expect(ended.audio.recording_object).toBeNull();
+    // The job fails first; then the stage deletes the upload and its kept copy, and says so.
+    await waitFor(
+      async () => (await logLines((l) => l.event === "upload_discarded" && l.jobId === ended.job_id)).length,
+      {
+        what: "the upload to be discarded",
+      },
+    );
+    expect((await readMemory(user.uid, memoryId))!.postprocessing.audio.recording_object).toBeNull();
     expect(await objectNames(config.recordingsBucket, `${user.uid}/${memoryId}/`)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 /** Every refusal: the right status and JSON error code, and nothing written to Firestore or either bucket. */
 import { describe, expect, it } from "vitest";
+import { auth } from "../../src/store/firebase.js";
 import { makeWav } from "../support/audio.js";
 import {
   config,
@@ -9,6 +10,7 @@ import {
   postAudio,
   readMemory,
   uploadUrl,
+  waitFor,
   type TestUser,
 } from "../support/emulators.js";
 
@@ -27,8 +29,8 @@ async function expectRefusal(res: Response, status: number, code: string) {
 async function expectNothingChanged(user: TestUser, memoryId: string, act: () => Promise<void>) {
   const before = await readMemory(user.uid, memoryId);
   await act();
-  // Give a wrongly written object's trigger time to run, so a leak would show up in the memory doc too.
-  await new Promise((r) => setTimeout(r, 500));
+  // The API writes objects before it answers, so an empty listing right after the answer is final; a job would only
+  // ever be started by such an object.
   expect(await readMemory(user.uid, memoryId)).toEqual(before);
   expect(await objectNames(config.postprocessingBucket, `${user.uid}/`)).toEqual([]);
   expect(await objectNames(config.recordingsBucket, `${user.uid}/`)).toEqual([]);
@@ -45,6 +47,18 @@ describe("refusals", () => {
       const expiredPayload = { ...JSON.parse(Buffer.from(p, "base64url").toString()), exp: 1 };
       const forged = `${h}.${Buffer.from(JSON.stringify(expiredPayload)).toString("base64url")}.`;
       await expectRefusal(await postAudio({ memoryId, file: wav, token: forged }), 401, "unauthenticated");
+    });
+  });
+
+  it("401 for a token issued before the user's sessions were revoked (a sign-out everywhere)", async () => {
+    const user = await createUser({ storeRecordings: true });
+    const memoryId = await createMemory(user.uid);
+    // Revocation is at second resolution: revoke in a later second than the token was issued in.
+    const issuedAt = JSON.parse(Buffer.from(user.idToken.split(".")[1], "base64url").toString()).iat as number;
+    await waitFor(async () => Math.floor(Date.now() / 1000) > issuedAt, { what: "the next second" });
+    await auth().revokeRefreshTokens(user.uid);
+    await expectNothingChanged(user, memoryId, async () => {
+      await expectRefusal(await postAudio({ memoryId, file: wav, token: user.idToken }), 401, "unauthenticated");
     });
   });
 

@@ -15,6 +15,7 @@ import { memoryPath, userPath } from "../../src/store/paths.js";
 import { encodeWavSamples } from "../../src/audio/pcm.js";
 import { makeWav } from "../support/audio.js";
 import { makeConversation } from "../support/speech.js";
+import { logLines } from "../support/logLines.js";
 import {
   apiUrl,
   collectMessages,
@@ -197,7 +198,13 @@ describe("speaker identification", () => {
     };
     await segment({ uid: user.uid, memoryId, jobId }, deps);
     const speakerEmbedder = () => createSpeakerEmbedder(config.speakerModelPath, config.speakerModelThreads);
-    await identify({ uid: user.uid, memoryId, jobId }, { ...deps, eventId: uniqueId("dup"), speakerEmbedder });
+    const identifyDuplicate = uniqueId("dup");
+    await identify({ uid: user.uid, memoryId, jobId }, { ...deps, eventId: identifyDuplicate, speakerEmbedder });
+    // Both duplicates ran to their end and said they skipped (a delivery that publishes says so instead).
+    const skips = await logLines((l) => l.event === "stage_skipped" && l.jobId === jobId);
+    expect(
+      skips.filter((l) => [deps.eventId, identifyDuplicate].includes(String(l.eventId))).map((l) => l.stage),
+    ).toEqual(["segment", "identify"]);
     expect(
       (
         await db()
@@ -206,7 +213,6 @@ describe("speaker identification", () => {
       ).size,
     ).toBe(2);
     expect((await readMemory(user.uid, memoryId))!.transcript_segments).toEqual(segments);
-    await new Promise((r) => setTimeout(r, 1000));
     expect(reprocessMessages.forJob(jobId)).toHaveLength(1);
   });
 

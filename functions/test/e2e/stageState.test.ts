@@ -14,6 +14,7 @@ import { bucket, db } from "../../src/store/firebase.js";
 import { memoryPath } from "../../src/store/paths.js";
 import { config, createMemory, createUser, objectNames, readMemory, waitFor } from "../support/emulators.js";
 import { deliver, seedJobAt } from "../support/jobs.js";
+import { makeWav } from "../support/audio.js";
 
 const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
 
@@ -178,10 +179,77 @@ describe("ending a job on a stale read", () => {
       maxEventAgeMs: 3_600_000,
       log: {},
       startedMs: Date.now(),
+      claimed: true,
     });
     const pp = (await readMemory(user.uid, memoryId))!.postprocessing;
     expect(pp.status).toBe("in_progress");
     expect(pp.stages.segment).toMatchObject({ state: "processing", idempotency_key: "new-owner" });
+  });
+});
+
+describe("jobs that cannot go on", () => {
+  it("fails with malformed_job when the job on the memory cannot be read, touching nothing else", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid);
+    const before = (await readMemory(user.uid, memoryId))!.transcript_segments;
+    const job = await seedJobAt(user.uid, memoryId, "segment");
+    // Something wrote nonsense into the job (a client bug, a bad migration).
+    await db().doc(memoryPath(user.uid, memoryId)).update({ "postprocessing.stages.segment.attempts": "many" });
+    await deliver("segment", job);
+    const pp = await waitFor(async () => {
+      const p = (await readMemory(user.uid, memoryId))!.postprocessing;
+      return p.status !== "in_progress" ? p : null;
+    });
+    expect(pp.status).toBe("failed");
+    expect(pp.fail_reason).toMatch(/^malformed_job: The memory's postprocessing field is malformed \(stages\.segment/);
+    expect((await readMemory(user.uid, memoryId))!.transcript_segments).toEqual(before);
+  });
+
+  it("fails with transcript_too_large when the new transcript would not fit, keeping the old one", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid);
+    const before = (await readMemory(user.uid, memoryId))!.transcript_segments;
+    const job = await seedJobAt(user.uid, memoryId, "identify");
+    // A megabyte of words in 5 s segments: more than the 800 KiB a memory document holds besides the rest.
+    const words = "lorem ipsum dolor sit amet ".repeat(40);
+    const segments = Array.from({ length: 1000 }, (_, i) => ({
+      text: words,
+      speaker: `SPEAKER_0${i % 2}`,
+      speaker_id: i % 2,
+      is_user: false,
+      person_id: null,
+      start: i * 5,
+      end: i * 5 + 4.5,
+    }));
+    const name = `${user.uid}/${memoryId}/${job.jobId}.segments.json`;
+    await bucket(config.postprocessingBucket)
+      .file(name)
+      .save(JSON.stringify(segments), { resumable: false, metadata: { metadata: { pipelineDerived: "segments" } } });
+    const normalized = `${user.uid}/${memoryId}/${job.jobId}.16k.wav`;
+    await bucket(config.postprocessingBucket)
+      .file(normalized)
+      .save(makeWav({ seconds: 12, channels: 1, sampleRate: 16_000 }), {
+        resumable: false,
+        metadata: { metadata: { pipelineDerived: "normalized" } },
+      });
+    await db()
+      .doc(memoryPath(user.uid, memoryId))
+      .update({
+        "postprocessing.segments": { object: name, count: segments.length },
+        "postprocessing.audio.normalized_object": normalized,
+      });
+    await deliver("identify", job);
+    const pp = await waitFor(async () => {
+      const p = (await readMemory(user.uid, memoryId))!.postprocessing;
+      return p.status !== "in_progress" ? p : null;
+    });
+    expect(pp.status).toBe("failed");
+    expect(pp.fail_reason).toMatch(
+      /^transcript_too_large: The new transcript is \d+ KiB; a memory holds at most 800 KiB/,
+    );
+    const memory = (await readMemory(user.uid, memoryId))!;
+    expect(memory.transcript_segments).toEqual(before);
+    expect(memory.transcript_version ?? 0).toBe(0);
   });
 });
 

@@ -4,7 +4,7 @@
  * log-based metric's filter must parse and match at least one of those lines, its label and value extractors must
  * find their fields there, and the dashboard and alert policies may only use metrics that exist.
  */
-import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { readdirSync, readFileSync, existsSync, statSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { fieldOf, matches, parseFilter, type LogEntry } from "./logFilter.js";
@@ -37,28 +37,72 @@ const metricSchema = z.strictObject({
     .optional(),
 });
 
-/** Each tee'd line as Cloud Logging stores a structured line from a 2nd-gen function. */
+/** Where the tee records the resource Cloud Logging would file a line under (src/logs.ts). */
+const RESOURCE_KEY = "tee_resource";
+
+/**
+ * The tee'd lines the emulated functions wrote, as Cloud Logging stores a structured line of a 2nd-gen function: the
+ * severity, the resource the function's process named (its Cloud Run service), the rest as jsonPayload. Lines of the
+ * test process itself (no resource) are left out: Cloud Logging never sees them.
+ */
 function loggedEntries(): LogEntry[] {
   if (!existsSync(teeFile)) return [];
   return readFileSync(teeFile, "utf8")
     .split("\n")
     .filter(Boolean)
-    .map((line) => {
-      const { severity, ...payload } = JSON.parse(line) as { severity: string } & Record<string, unknown>;
-      return { severity, resource: { type: "cloud_run_revision" }, jsonPayload: payload };
+    .flatMap((line) => {
+      const {
+        severity,
+        [RESOURCE_KEY]: resource,
+        ...payload
+      } = JSON.parse(line) as {
+        severity: string;
+        [RESOURCE_KEY]?: LogEntry["resource"];
+      } & Record<string, unknown>;
+      return resource ? [{ severity, resource, jsonPayload: payload }] : [];
     });
 }
+
+/**
+ * Lines each metric must not count: an event next to the one it counts, written as the code writes it. A filter that
+ * matched too much (an OR too many, a field dropped) fails here.
+ */
+const NOT_COUNTED: Record<string, Record<string, unknown>> = {
+  pp_cost_usd: { event: "provider_call", provider: "fal", kind: "transcription" },
+  pp_fair_use_refusals: { event: "request_refused", code: "job_in_progress", status: 409 },
+  pp_job_ms_per_audio_second: { event: "job_completed", durationMs: 1000 },
+  pp_jobs_canceled: { event: "job_failed", reason: "memory_deleted: gone", reasonCode: "memory_deleted" },
+  pp_jobs_completed: { event: "stage_done", stage: "reprocess", durationMs: 10 },
+  pp_jobs_failed: { event: "job_canceled", reason: "audio_too_short", reasonCode: "audio_too_short" },
+  pp_jobs_started: { event: "request_refused", code: "fair_use_exceeded", status: 429 },
+  pp_paid_calls: { event: "stage_done", stage: "transcribe", durationMs: 10 },
+  pp_redrives: { event: "recovery_finished", redriven: 3 },
+  pp_stage_latency: { event: "stage_started", stage: "segment", attempt: 1 },
+  pp_stuck_jobs: { event: "stage_redriven", stage: "identify" },
+  pp_sweep_deletions: { event: "sweep_finished", deleted: 4 },
+  pp_webhook_rejections: { event: "fal_webhook_ignored", reason: "not the request recorded on the job" },
+};
 const fieldPath = (extract: string) => extract.slice("EXTRACT(".length, -1);
 
 const metrics = jsonFiles("metrics/").map(({ file, data }) => ({ file, metric: metricSchema.parse(data) }));
 const entries = loggedEntries();
 
 describe("log-based metrics", () => {
-  it("were written by the e2e and provider runs (LOG_TEE_FILE)", () => {
+  it("were written by the e2e and provider runs of this build (LOG_TEE_FILE), not an earlier one", () => {
     expect(
       entries.length,
       `no log lines in ${teeFile.pathname}: run npm test (it runs the e2e suite first)`,
     ).toBeGreaterThan(100);
+    // Run on its own, the test must not pass on lines an older build wrote: the file is newer than the build.
+    const built = statSync(new URL("../../lib/index.js", import.meta.url)).mtimeMs;
+    expect(
+      statSync(teeFile).mtimeMs,
+      `${teeFile.pathname} is older than functions/lib: run npm test, which writes it afresh`,
+    ).toBeGreaterThan(built);
+  });
+
+  it("every metric has a line it must not count", () => {
+    expect(Object.keys(NOT_COUNTED).sort()).toEqual(metrics.map((m) => m.metric.name).sort());
   });
 
   it.each(metrics)("$file: named as its file, labels declared, filter matching real log lines", ({ file, metric }) => {
@@ -71,6 +115,10 @@ describe("log-based metrics", () => {
     const filter = parseFilter(metric.filter);
     const matching = entries.filter((e) => matches(filter, e));
     expect(matching.length, `${metric.name}: its filter matches no line the code wrote`).toBeGreaterThan(0);
+    const resource = matching[0].resource;
+    expect(matches(filter, { severity: "INFO", resource, jsonPayload: NOT_COUNTED[metric.name] }), metric.name).toBe(
+      false,
+    );
     for (const [label, extract] of Object.entries(metric.labelExtractors ?? {})) {
       const found = matching.filter((e) => fieldOf(e, fieldPath(extract)) !== undefined);
       expect(found.length, `${metric.name}: label ${label} (${extract}) is in no matching line`).toBeGreaterThan(0);

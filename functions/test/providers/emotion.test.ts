@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "../../src/store/firebase.js";
 import { notificationPath } from "../../src/store/notifications.js";
-import { config, readMemory, redriveStalled, waitFor } from "../support/emulators.js";
+import { config, readMemory, redriveStalled, runScheduled, waitFor } from "../support/emulators.js";
 import { jfkSegments, jobAwaitingEmotion } from "../support/emotionJobs.js";
 import { FakeHume } from "../support/fakeHume.js";
 import { deliver } from "../support/jobs.js";
@@ -117,6 +117,27 @@ describe("emotion analysis with Hume", () => {
     expect(calls).toHaveLength(planned);
     const logged = await logLines((l) => l.event === "provider_call" && l.jobId === job.jobId);
     expect(logged).toHaveLength(planned);
+  });
+
+  it("a crash after Hume was paid: the re-drive completes from the checkpoint, paying Hume once", async () => {
+    const job = await jobAwaitingEmotion(jfkSegments([0, 1, 2]));
+    await db()
+      .doc(`users/${job.uid}/memories/${job.memoryId}`)
+      .update({ test_faults: { "emotion:after_work": 1 } });
+    await deliver("emotion", job);
+    await waitFor(
+      async () => ((await readMemory(job.uid, job.memoryId))!.test_faults["emotion:after_work"] === 0 ? true : null),
+      { what: "the crash after the work" },
+    );
+    const paid = hume.requests.length;
+    expect(paid).toBeGreaterThanOrEqual(2);
+    await runScheduled("recoverStalledJobs");
+    expect(await settled(job)).toMatchObject({ state: "done", attempts: 2 });
+    expect(hume.requests).toHaveLength(paid);
+    const memory = (await readMemory(job.uid, job.memoryId))!;
+    const calls = Object.values(memory.postprocessing.usage.calls).filter((c: any) => c.provider === "hume");
+    expect(calls).toHaveLength(paid);
+    expect(await logLines((l) => l.event === "provider_call" && l.jobId === job.jobId)).toHaveLength(paid);
   });
 
   it("answers garbage with a clear failure of the stage, the job still completed", async () => {

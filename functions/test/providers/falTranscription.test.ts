@@ -3,7 +3,8 @@
  * trigger submits with the real @fal-ai/client to a local stand-in of FAL's queue, which calls the emulated
  * `falWebhook` with FAL's payload and Ed25519 signature; the job then runs to completion (OpenAI stand-in too).
  */
-import { generateKeyPairSync } from "node:crypto";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { createFalTranscriber } from "../../src/providers/transcriber/create.js";
 import { recoverStalledJobs } from "../../src/scheduled/recoverStalledJobs.js";
@@ -11,7 +12,9 @@ import { loadJobJson } from "../../src/store/objects.js";
 import type { Transcript } from "../../src/model/transcript.js";
 import { config, readMemory, waitFor } from "../support/emulators.js";
 import { skipsOf, waitForSkips } from "../support/logLines.js";
-import { whisperOutputFor } from "../support/fakeFal.js";
+import { v4Parts, verifyV4SignedUrl } from "../support/signedUrl.js";
+import { scriptForAudio, turnTextsFor, whisperOutputFor } from "../support/fakeFal.js";
+import { bucket } from "../../src/store/firebase.js";
 import { FAL_SCRIPT, uploadJfk, useFalAndOpenAI } from "../support/falProviders.js";
 
 const FAL_KEY = "placeholder-not-a-real-key"; // functions/.secret.local
@@ -42,9 +45,19 @@ describe("FAL transcription through the emulated triggers", () => {
     expect(request.endpoint).toBe("fal-ai/whisper");
     expect(request.authorization).toBe(`Key ${FAL_KEY}`);
     expect(request.input).toMatchObject({ task: "transcribe", diarize: true, chunk_level: "word", language: "en" });
-    expect(String(request.input.audio_url)).toContain(
-      encodeURIComponent(`${job.uid}/${job.memoryId}/${job.jobId}.16k.wav`),
+    // A V4 signed URL, signed with this project's service-account key, valid for as long as FAL may queue the request.
+    const audioUrl = String(request.input.audio_url);
+    expect(new URL(audioUrl).pathname).toBe(
+      `/${config.postprocessingBucket}/${job.uid}/${job.memoryId}/${job.jobId}.16k.wav`,
     );
+    expect(v4Parts(audioUrl)).toMatchObject({
+      algorithm: "GOOG4-RSA-SHA256",
+      expiresSeconds: config.falMaxWaitMs / 1000,
+    });
+    const serviceAccount = JSON.parse(
+      await readFile(new URL("../../../.emulators/test-service-account.json", import.meta.url), "utf8"),
+    ) as { private_key: string };
+    expect(verifyV4SignedUrl(audioUrl, createPublicKey(serviceAccount.private_key))).toBe(true);
     expect(request.webhookUrl).toMatch(/\/falWebhook\?uid=.*&token=[0-9a-f]{48}$/);
     expect(request.webhookResponses).toEqual([{ status: 200, body: { ok: true, outcome: "completed" } }]);
 
@@ -55,13 +68,14 @@ describe("FAL transcription through the emulated triggers", () => {
       language: "en",
       model: "fal-ai/whisper",
     });
+    // FAL downloaded the job's own normalized audio (the URL we gave it), and the words are what it heard in it.
+    const [normalized] = await bucket(config.postprocessingBucket).file(done.audio.normalized_object).download();
+    expect(request.audio!.equals(normalized)).toBe(true);
+    const script = scriptForAudio(normalized);
     const words = await loadJobJson<Transcript>(config.postprocessingBucket, done.transcript.words_object);
-    expect(words.words[0]).toEqual({ text: "so", start: 0.5, end: 0.85, speaker: "SPEAKER_00" });
+    expect(words.words[0]).toEqual({ text: script[0].words[0], start: 0.5, end: 0.85, speaker: "SPEAKER_00" });
     const memory = (await readMemory(job.uid, job.memoryId))!;
-    expect(memory.transcript_segments.map((s: { text: string }) => s.text)).toEqual([
-      "so what did you think of the talk",
-      "honestly it was better than I expected",
-    ]);
+    expect(memory.transcript_segments.map((s: { text: string }) => s.text)).toEqual(turnTextsFor(normalized));
     const falCall = Object.values(done.usage.calls).find((c: any) => c.provider === "fal") as any;
     expect(falCall).toMatchObject({ kind: "transcription", request_id: request.id, stage: "transcribe" });
     expect(falCall.audio_seconds).toBeCloseTo(11, 0);
@@ -81,13 +95,18 @@ describe("FAL transcription through the emulated triggers", () => {
     expect(openai.chats()).toHaveLength(1);
   });
 
-  it("fetches the result from FAL when the webhook carries no payload", async () => {
-    fal.webhookMode = "send-without-payload";
-    const job = await upload();
-    const done = await ended(job);
-    expect(done.status).toBe("completed");
-    expect(done.transcript.word_count).toBe(15);
-  });
+  it.each(["send-without-payload", "send-unserializable"] as const)(
+    "fetches the result from FAL when the webhook carries no payload (%s)",
+    async (mode) => {
+      // "send-unserializable": FAL's documented `payload: null` with `payload_error` when the output is not JSON.
+      fal.webhookMode = mode;
+      const job = await upload();
+      const done = await ended(job);
+      expect(done.status).toBe("completed");
+      expect(done.transcript.word_count).toBe(15);
+      expect(fal.requests[0].webhookResponses[0]).toEqual({ status: 200, body: { ok: true, outcome: "completed" } });
+    },
+  );
 
   it("refuses unsigned, forged, tampered, stale, wrong-token and foreign webhooks; nothing changes", async () => {
     fal.webhookMode = "none";
@@ -198,6 +217,24 @@ describe("FAL transcription through the emulated triggers", () => {
     expect(done.status).toBe("completed");
     expect(fal.requests).toHaveLength(2);
     expect(done.stages.transcribe).toMatchObject({ attempts: 2, provider_request_id: fal.requests[1].id });
+  });
+
+  it("fails the job once FAL has kept it waiting FAL_MAX_WAIT_MINUTES, the transcript untouched", async () => {
+    fal.webhookMode = "none";
+    const job = await upload();
+    const waiting = await until(job, "waiting on FAL", (p) => p.stages.transcribe?.state === "waiting");
+    const before = (await readMemory(job.uid, job.memoryId))!.transcript_segments;
+    // FAL never answers, and its status still says queued when the re-drive looks, long after the limit.
+    fal.requests[0].status = "IN_QUEUE";
+    const late = new Date(Date.parse(waiting.stages.transcribe.submitted_at) + config.falMaxWaitMs + 60_000);
+    const report = await recoverStalledJobs({ config, transcriber: falTranscriber, now: late });
+    expect(report.failed).toContain(job.memoryId);
+    const failed = await pp(job);
+    expect(failed.status).toBe("failed");
+    expect(failed.fail_reason).toBe(
+      `fal_timeout: no result for request ${fal.requests[0].id} after ${config.falMaxWaitMs / 60_000} minutes`,
+    );
+    expect((await readMemory(job.uid, job.memoryId))!.transcript_segments).toEqual(before);
   });
 
   it("recovers a job whose webhook never comes by polling FAL", async () => {

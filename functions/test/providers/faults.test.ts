@@ -14,8 +14,8 @@ import { publishJobMessage } from "../../src/store/publish.js";
 import { config, readMemory, redriveStalled, runScheduled, waitFor } from "../support/emulators.js";
 import { median, writeBenchFigure } from "../support/benchFigures.js";
 import { logLines, skipsOf, waitForSkips } from "../support/logLines.js";
-import { whisperOutputFor } from "../support/fakeFal.js";
-import { FAL_SCRIPT, uploadJfk, useFalAndOpenAI } from "../support/falProviders.js";
+import { turnTextsFor } from "../support/fakeFal.js";
+import { uploadJfk, useFalAndOpenAI } from "../support/falProviders.js";
 import { apiError } from "../support/fakeOpenAI.js";
 
 const { fal, openai } = useFalAndOpenAI();
@@ -75,7 +75,7 @@ describe("crashes at every step boundary", () => {
 });
 
 describe("duplicated and out-of-order deliveries", () => {
-  it("ten deliveries of every message and of the storage event do each stage once", { timeout: 300_000 }, async () => {
+  it("five deliveries of every message and of the storage event do each stage once", { timeout: 400_000 }, async () => {
     const job = await uploadJfk();
     const shuffled = <T>(xs: T[]) =>
       xs
@@ -83,11 +83,14 @@ describe("duplicated and out-of-order deliveries", () => {
         .sort((a, b) => a[0] - b[0])
         .map(([, x]) => x);
     const topics = STAGE_NAMES.flatMap((s) => topicOf(s) ?? []);
-    // Messages for every stage, arriving before their stages are even queued, in random order.
+    // Messages for every stage, arriving before their stages are even queued, in random order. (Five, not more: the
+    // Firestore emulator answers a document contended by dozens of transactions at once with lock timeouts, which
+    // production Firestore does not; the pipeline survives those too, but through the re-drive, minutes later.)
+    const copies = 5;
     await Promise.all(
-      shuffled(topics.flatMap((t) => Array.from({ length: 10 }, () => t))).map((t) => publishJobMessage(t, job)),
+      shuffled(topics.flatMap((t) => Array.from({ length: copies }, () => t))).map((t) => publishJobMessage(t, job)),
     );
-    // The storage event, redelivered ten times through the deployed trigger.
+    // The storage event, redelivered as many times through the deployed trigger.
     const object = `${job.uid}/${job.memoryId}/${job.jobId}.wav`;
     const [meta] = await bucket(config.postprocessingBucket).file(object).getMetadata();
     const fft = functionsTest({ projectId: process.env.GCLOUD_PROJECT });
@@ -100,18 +103,22 @@ describe("duplicated and out-of-order deliveries", () => {
         metadata: meta.metadata,
       },
     };
-    await Promise.all(Array.from({ length: 10 }, () => fft.wrap(prepareAudioTrigger)(event as never)));
+    await Promise.all(Array.from({ length: copies }, () => fft.wrap(prepareAudioTrigger)(event as never)));
     fft.cleanup();
+    // A delivery that lost to a lock timeout leaves its stage to the re-drive, as in production: run it as if a lease
+    // had passed whenever the job stops moving.
     const done = await waitFor(
       async () => {
         const p = await pp(job);
-        return isOver(p) ? p : null;
+        if (isOver(p)) return p;
+        if (Date.now() - Date.parse(p.updated_at) > 20_000) await redriveStalled();
+        return null;
       },
-      { what: "the job to end", timeoutMs: 150_000 },
+      { what: "the job to end", timeoutMs: 300_000 },
     );
-    // And ten more of everything after it completed: each must end in its own "skipped" line before the checks.
+    // And as many more of everything after it completed: each must end in its own "skipped" line before the checks.
     const skippedBefore = (await skipsOf(job.jobId)).length;
-    const late = shuffled(topics.flatMap((t) => Array.from({ length: 10 }, () => t)));
+    const late = shuffled(topics.flatMap((t) => Array.from({ length: copies }, () => t)));
     await Promise.all(late.map((t) => publishJobMessage(t, job)));
     const lateSkips = await waitForSkips(job.jobId, skippedBefore, late.length);
     expect(lateSkips.map((l) => l.reason)).not.toContain("stage_leased");
@@ -151,7 +158,7 @@ describe("providers that fail", () => {
       expect(failed.fail_reason).toMatch(/^fal_bad_output: FAL returned no word chunks/);
       expect((await readMemory(job.uid, job.memoryId))!.transcript_segments).toEqual(before);
     } finally {
-      fal.output = () => whisperOutputFor(FAL_SCRIPT);
+      fal.reset();
     }
   });
 
@@ -234,9 +241,8 @@ describe("providers that fail", () => {
         expect.stringMatching(/embedding failed.*openai_unavailable: OpenAI embeddings returned 503/),
       ]);
       const memory = (await readMemory(job.uid, job.memoryId))!;
-      expect(memory.transcript_segments.map((s: { text: string }) => s.text)).toContain(
-        "so what did you think of the talk",
-      );
+      const heard = falRequestsOf(job)[0].audio!;
+      expect(memory.transcript_segments.map((s: { text: string }) => s.text)).toEqual(turnTextsFor(heard));
       expect(memory.structured.title).toBe("Streaming memory");
     },
   );

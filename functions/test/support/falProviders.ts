@@ -1,18 +1,19 @@
 /**
  * The provider test files' shared set-up: the FAL and OpenAI stand-ins, started once per file and reset before each
- * test, with FAL answering a two-speaker WhisperX script; and an upload of the JFK clip through the real endpoint.
+ * test (FAL "hears" a two-speaker script drawn from the audio it downloads); and an upload of the JFK clip through the
+ * real endpoint.
  */
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import type { JobRef } from "../../src/model/job.js";
 import { createMemory, createUser, postAudio } from "./emulators.js";
-import { FakeFal, whisperOutputFor } from "./fakeFal.js";
+import { FakeFal } from "./fakeFal.js";
 import { FakeOpenAI } from "./fakeOpenAI.js";
 
 const JFK = fileURLToPath(new URL("../fixtures/jfk.wav", import.meta.url));
 
-/** What the FAL stand-in answers unless a test says otherwise: two speakers, 15 words. */
+/** A two-speaker WhisperX script, for tests that deliver a webhook of their own. */
 export const FAL_SCRIPT = [
   { speaker: "SPEAKER_00", start: 0.5, words: ["so", "what", "did", "you", "think", "of", "the", "talk"] },
   { speaker: "SPEAKER_01", start: 4.2, words: ["honestly", "it", "was", "better", "than", "I", "expected"] },
@@ -24,7 +25,6 @@ export function useFalAndOpenAI() {
   const openai = new FakeOpenAI();
   beforeAll(async () => {
     await Promise.all([fal.start(), openai.start()]);
-    fal.output = () => whisperOutputFor(FAL_SCRIPT);
   });
   afterAll(() => Promise.all([fal.stop(), openai.stop()]));
   beforeEach(() => {

@@ -11,6 +11,7 @@ import { expect } from "vitest";
 import { db } from "../../src/store/firebase.js";
 import { memoryPath } from "../../src/store/paths.js";
 import { writeBenchFigure } from "./benchFigures.js";
+import { decodeWavSamples, encodeWavSamples } from "../../src/audio/pcm.js";
 import { createMemory, createUser, postAudio, readMemory, waitFor } from "./emulators.js";
 
 const JFK = fileURLToPath(new URL("../fixtures/jfk.wav", import.meta.url));
@@ -31,8 +32,19 @@ function functionsWorkers(): { count: number; rssMiB: number } {
 }
 
 /** Uploads the 11 s JFK clip to LOAD_UPLOADS new memories at once, waits for every job, and checks each ran once. */
+/**
+ * The JFK clip with `i` tenths of a second of silence in front: each upload of a run is different audio, so a mix-up
+ * of two memories' audio shows in their transcripts.
+ */
+function jfkVariant(jfk: Buffer, i: number): Buffer {
+  const { samples, sampleRate } = decodeWavSamples(jfk);
+  const shifted = new Float32Array(samples.length + Math.round((i * sampleRate) / 10));
+  shifted.set(samples, shifted.length - samples.length);
+  return encodeWavSamples(shifted, sampleRate);
+}
+
 export async function runConcurrentUploads(opts: { path: string; timeoutMs: number; benchFile?: string }) {
-  const audio = await readFile(JFK);
+  const jfk = await readFile(JFK);
   const peak = functionsWorkers();
   const sampler = setInterval(() => {
     const now = functionsWorkers();
@@ -49,7 +61,7 @@ export async function runConcurrentUploads(opts: { path: string; timeoutMs: numb
       }),
     );
     const responses = await Promise.all(
-      memories.map(({ user, memoryId }) => postAudio({ memoryId, token: user.idToken, file: audio })),
+      memories.map(({ user, memoryId }, i) => postAudio({ memoryId, token: user.idToken, file: jfkVariant(jfk, i) })),
     );
     expect(responses.map((r) => r.status)).toEqual(memories.map(() => 200));
     const jobIds = await Promise.all(responses.map(async (r) => (await r.json()).postprocessing.job_id as string));
@@ -103,7 +115,7 @@ export async function runConcurrentUploads(opts: { path: string; timeoutMs: numb
       ),
     );
     expect(versions.map((v) => v.data().count)).toEqual(memories.map(() => 2));
-    return { jobIds };
+    return { jobIds, memories };
   } finally {
     clearInterval(sampler);
   }

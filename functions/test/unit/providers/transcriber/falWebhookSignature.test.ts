@@ -15,10 +15,43 @@ const other = generateKeyPairSync("ed25519");
 const now = 1_800_000_000;
 const body = Buffer.from(JSON.stringify({ request_id: "req-1", status: "OK", payload: { text: "hi" } }));
 
+/**
+ * Headers as FAL signs them, built here from its documented steps (docs.fal.ai, "Verifying your webhook"), not with the
+ * module's own signedMessage: request id, user id, timestamp and the hex SHA-256 of the raw body, each on its own
+ * line, signed with Ed25519, the signature in hex.
+ */
 function signed(rawBody: Buffer, key = fal.privateKey, timestamp = now): WebhookHeaders {
   const h = { requestId: "req-1", userId: "user-1", timestamp: String(timestamp) };
-  return { ...h, signature: sign(null, signedMessage(h, rawBody), key).toString("hex") };
+  const bodyHash = createHash("sha256").update(rawBody).digest("hex");
+  const message = Buffer.from(`${h.requestId}\n${h.userId}\n${h.timestamp}\n${bodyHash}`, "utf8");
+  return { ...h, signature: sign(null, message, key).toString("hex") };
 }
+
+/** A FAL webhook body as documented (docs.fal.ai model-endpoints/webhooks): success, error, unserialisable payload. */
+const FIXTURES = {
+  ok: {
+    request_id: "req-1",
+    gateway_request_id: "req-1",
+    status: "OK",
+    payload: { text: "hi", chunks: [{ timestamp: [0, 0.4], text: " hi", speaker: "SPEAKER_00" }] },
+    error: null,
+  },
+  error: {
+    request_id: "req-1",
+    gateway_request_id: "req-1",
+    status: "ERROR",
+    error: "Invalid status code: 422",
+    payload: { detail: [{ loc: ["body", "audio_url"], msg: "field required", type: "value_error.missing" }] },
+  },
+  payloadError: {
+    request_id: "req-1",
+    gateway_request_id: "req-1",
+    status: "OK",
+    payload: null,
+    payload_error: "Output is not JSON serializable",
+    error: null,
+  },
+};
 
 describe("signedMessage", () => {
   it("is request id, user id, timestamp and the body's SHA-256, one per line", () => {
@@ -30,6 +63,20 @@ describe("signedMessage", () => {
 });
 
 describe("verifyWebhookSignature", () => {
+  it.each(Object.entries(FIXTURES))(
+    "accepts FAL's signature over a documented %s body, byte for byte",
+    (_, fixture) => {
+      // FAL's own serialisation (Python's json.dumps: sorted keys, ", " and ": " separators) is what gets signed.
+      const keys = Object.keys(fixture).sort();
+      const raw = Buffer.from(
+        `{${keys.map((k) => `${JSON.stringify(k)}: ${JSON.stringify(fixture[k as never])}`).join(", ")}}`,
+      );
+      expect(verifyWebhookSignature(signed(raw), raw, [fal.publicKey], now)).toBe(true);
+      expect(verifyWebhookSignature(signed(raw), Buffer.from(JSON.stringify(fixture)), [fal.publicKey], now)).toBe(
+        false,
+      );
+    },
+  );
   it("accepts FAL's signature over the raw body", () => {
     expect(verifyWebhookSignature(signed(body), body, [fal.publicKey], now)).toBe(true);
     expect(verifyWebhookSignature(signed(body), body, [other.publicKey, fal.publicKey], now)).toBe(true);
