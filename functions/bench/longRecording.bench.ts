@@ -21,7 +21,8 @@ import { buildRequest, planUserAudio } from "../src/providers/emotion/userAudio.
 import { HUME_MAX_REQUEST_BYTES, MULTIPART_OVERHEAD_BYTES } from "../src/providers/emotion/humeClient.js";
 import { BaselineSpeakerEmbedder } from "../src/providers/speakerEmbedder/baseline.js";
 import { falOutputToTranscript } from "../src/providers/transcriber/fal.js";
-import { embedSpeakers, MAX_SPEECH_PER_SPEAKER_S } from "../src/stages/identify.js";
+import { embedSpeakers } from "../src/stages/identify.js";
+import { MAX_SPEECH_PER_SPEAKER_S } from "../src/speaker/speakerSamples.js";
 import type { TranscriptSegment } from "../src/model/transcript.js";
 import { cleanWords } from "../src/transcript/cleanWords.js";
 import { groupWordsIntoSegments } from "../src/transcript/groupSegments.js";

@@ -1,48 +1,81 @@
 /**
- * `npm run bench` (speaker part):
- *  - speaker-embedding real-time factor on ~60 s of speech: the baseline, and the ONNX path on generated models (the
+ * `npm run bench` (speaker part). Figures only; nothing here asserts.
+ *  - Speaker-embedding real-time factor on ~60 s of speech: the baseline, and the ONNX path on generated models (the
  *    weight-free stats-pooling fixture, and a random TDNN about the size of a real speaker model, to choose the ORT
- *    thread count);
- *  - calibration: a background of ten generated voices gives the score normalisation (speaker/scoring.ts) and the
- *    threshold (the most accurate one whose false accepts stay at or below MAX_FALSE_ACCEPT_RATE on the background's
- *    own voices, each held out once). Written as bench-results/speaker-calibration.json, the file that goes beside a
- *    model (`<model>.calibration.json`); the baseline's shipped copy is src/speaker/baselineCalibration.json.
- *  - identification on two sets disjoint from the background: "distinct" (eight voices of different pitch and formant
- *    variant) and "hard" (six voices of one pitch setting). Each voice enrolled from one sample (the app's user
- *    enrollment) or four (a person with several samples), tested with other sentences of 2–6 s through matchSpeakers,
- *    one voice at a time held out as an unenrolled impostor. At the shipped default (`atDefaultThreshold`), with the
- *    calibration just measured, and a sweep of the raw cosine for comparison.
- * Prints JSON and writes bench-results/speaker.json. Figures only; nothing here asserts.
+ *    thread count).
+ *  - Calibration, on a background of twelve generated voices whose espeak variants and sentences appear in no test set:
+ *    the score normalisation (speaker/scoring.ts) and the decision rule (threshold, margin, turn threshold;
+ *    speakerTrials.ts calibrate). Written as bench-results/speaker-calibration.json, the file that goes beside a model
+ *    (`<model>.calibration.json`); the baseline's shipped copy is
+ *    src/providers/speakerEmbedder/baseline.calibration.json.
+ *  - Identification at the shipped default, on held-out sets no figure was tuned on: "distinct" (eight voices of
+ *    different pitch and variant) and "samePitch" (six voices of one pitch setting), each voice held out once as the
+ *    unenrolled impostor and the user role rotating (speakerTrials.ts identificationRates); the per-turn check; and
+ *    the merged-cluster case (the user and another voice in one diarized speaker). The background's own figures are
+ *    reported apart, as in-sample.
+ * Writes bench-results/speaker.json and bench-results/speaker-calibration.json, each stamped with the commit.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { it } from "vitest";
 import { concatSamples, decodeWavSamples } from "../src/audio/pcm.js";
-import type { SpeakerEmbedder, VoiceProfile } from "../src/model/speaker.js";
+import type { SpeakerEmbedder } from "../src/model/speaker.js";
 import { BaselineSpeakerEmbedder } from "../src/providers/speakerEmbedder/baseline.js";
 import { OnnxSpeakerEmbedder } from "../src/providers/speakerEmbedder/onnx.js";
-import { fbank } from "../src/speaker/features.js";
-import { matchSpeakers, meanEmbedding } from "../src/speaker/matching.js";
-import { measureBackground, speakerScoring, type SpeakerScoring } from "../src/speaker/scoring.js";
 import { scoringFor } from "../src/providers/speakerEmbedder/scoring.js";
+import { fbank } from "../src/speaker/features.js";
+import { DEFAULT_MATCH_RULE, measureBackground, speakerScoring, type SpeakerScoring } from "../src/speaker/scoring.js";
+import { writeBenchFigure } from "../test/support/benchFigures.js";
 import { writeProjectionModel, writeRandomTdnnModel, writeStatsPoolingModel } from "../test/support/onnxFixture.js";
 import { speak } from "../test/support/speech.js";
+import {
+  calibrate,
+  CALIBRATION_LIMITS,
+  identificationRates,
+  mergedClusterRates,
+  round,
+  turnRates,
+  type Piece,
+  type VoiceSet,
+} from "./speakerTrials.js";
 import { DISTINCT_VOICES, SAME_PITCH_VOICES, voiceName, type Voice } from "./voices.js";
 
 const SR = 16_000;
-/** The calibration background: other variants and pitches than either test set. */
+/**
+ * The calibration background: espeak variants that no test set (here or in the diarization bench) uses, at pitches
+ * of their own.
+ */
 const BACKGROUND: Voice[] = [
-  { voice: "en+m1", pitch: 35 },
-  { voice: "en+m3", pitch: 70 },
-  { voice: "en+f2", pitch: 40 },
-  { voice: "en-us+m5", pitch: 45 },
-  { voice: "en+m6", pitch: 55 },
-  { voice: "en-us+f1", pitch: 75 },
-  { voice: "en+klatt", pitch: 50 },
-  { voice: "en-gb+m7", pitch: 30 },
-  { voice: "en+f4", pitch: 70 },
-  { voice: "en-us", pitch: 90 },
+  { voice: "en+m1", pitch: 40 },
+  { voice: "en+m5", pitch: 55 },
+  { voice: "en+m6", pitch: 30 },
+  { voice: "en+m8", pitch: 65 },
+  { voice: "en+f2", pitch: 45 },
+  { voice: "en+klatt", pitch: 60 },
+  { voice: "en+Andy", pitch: 50 },
+  { voice: "en+Annie", pitch: 70 },
+  { voice: "en+Michael", pitch: 35 },
+  { voice: "en+Steph", pitch: 80 },
+  { voice: "en+Alex", pitch: 45 },
+  { voice: "en+Denis", pitch: 55 },
+];
+/** The background speaks its own sentences, none of the test sets' or the conversations'. */
+const BACKGROUND_ENROLL = [
+  "The garden needs water every second day while the weather stays this warm.",
+  "Our neighbours painted their fence bright green during the long holiday.",
+  "Please leave the spare key under the flower pot by the back door.",
+  "The museum opens an exhibition about old maps and famous sailors.",
+];
+const BACKGROUND_TEST = [
+  "He forgot his umbrella on the bus and walked home in the rain.",
+  "Fresh bread from the corner bakery is always gone by nine.",
+  "The children built a small boat out of wood and string.",
+  "Her phone battery died halfway through the important phone call.",
+  "We should compare the prices before buying a new washing machine.",
+  "The concert was cancelled because the singer had a bad cold.",
+  "A fox ran across the road just in front of our car.",
+  "They moved to a quiet village near the coast last autumn.",
 ];
 const ENROLL_SENTENCES = [
   "I think we should start the project next week if the budget is approved.",
@@ -60,28 +93,26 @@ const TEST_SENTENCES = [
   "The train was late again this morning because of the snow.",
   "If it rains tomorrow we can move the meeting inside, order some pizza for everyone and watch the match together.",
 ];
-/** Raw cosines of the baseline sit near 1: the sweep is coarse below 0.98 and fine above it. */
-const RAW_THRESHOLDS = [...[0.8, 0.9, 0.95, 0.97], ...Array.from({ length: 19 }, (_, i) => round(0.98 + i * 0.001, 4))];
-/** Whitened cosines spread over [-1, 1]. */
-const CALIBRATED_THRESHOLDS = Array.from({ length: 19 }, (_, i) => round(0.05 * (i + 1), 2));
-/**
- * A wrong `is_user` is worse than an unknown speaker: the calibrated threshold keeps false accepts on the background
- * at or below this (the goal on distinct voices).
- */
-const MAX_FALSE_ACCEPT_RATE = 0.05;
-const ENROLL_SAMPLES = [1, 4];
+/** An enrollment sample is two sentences (about 6–9 s, as the app's 5 s minimum asks); sample k uses these. */
+const ENROLL_PAIRS = [
+  [0, 1],
+  [2, 3],
+  [1, 2],
+  [3, 0],
+];
+const ENROLL_SAMPLES = [1, 4] as const;
+/** The issue's goal, on the held-out distinct voices at the default, one enrollment sample. */
+const GOAL = { maxImpostorAcceptRate: 0.05, minGenuineAcceptRate: 0.9, maxUserSpeechGivenToOtherProfile: 0 };
 
 type Utterance = { voice: string; samples: Float32Array };
-type Embedded = { voice: string; embedding: Float32Array };
-type Sets = Record<"distinct" | "hard" | "background", { enroll: Embedded[]; test: Embedded[]; voices: string[] }>;
 
-it("speaker embedding: real-time factor, calibration and speaker-ID accuracy", async () => {
+it("speaker embedding: real-time factor, calibration on held-out voices, identification", async () => {
   const fixtureDir = await mkdtemp(join(tmpdir(), "speaker-bench-"));
   try {
     const audio = {
-      distinct: await synthesize(DISTINCT_VOICES),
-      hard: await synthesize(SAME_PITCH_VOICES),
-      background: await synthesize(BACKGROUND),
+      distinct: await synthesize(DISTINCT_VOICES, ENROLL_SENTENCES, TEST_SENTENCES),
+      samePitch: await synthesize(SAME_PITCH_VOICES, ENROLL_SENTENCES, TEST_SENTENCES),
+      background: await synthesize(BACKGROUND, BACKGROUND_ENROLL, BACKGROUND_TEST),
     };
     const baseline = new BaselineSpeakerEmbedder();
     const models = {
@@ -101,23 +132,24 @@ it("speaker embedding: real-time factor, calibration and speaker-ID accuracy", a
         .finally(() => stats.release()),
     };
     console.log(JSON.stringify(results, null, 2));
-    const out = new URL("../../bench-results/", import.meta.url);
-    await mkdir(out, { recursive: true });
-    await writeFile(new URL("speaker.json", out), `${JSON.stringify(results, null, 2)}\n`);
-    await writeFile(
-      new URL("speaker-calibration.json", out),
-      `${JSON.stringify(identification.calibration, null, 2)}\n`,
-    );
+    await writeBenchFigure("speaker.json", results, true);
+    await writeBenchFigure("speaker-calibration.json", identification.calibration, true);
   } finally {
     await rm(fixtureDir, { recursive: true, force: true });
   }
-}, 900_000);
+}, 1_800_000);
+
+interface Spoken {
+  voices: string[];
+  enroll: Utterance[];
+  test: Utterance[];
+}
 
 /**
  * Every sentence in every voice, espeak's silence padding trimmed (finding speech is the VAD's job, not the
  * embedder's).
  */
-async function synthesize(voices: Voice[]): Promise<{ enroll: Utterance[]; test: Utterance[]; voices: string[] }> {
+async function synthesize(voices: Voice[], enrollSentences: string[], testSentences: string[]): Promise<Spoken> {
   const say = async (sentences: string[]) => {
     const utterances: Utterance[] = [];
     for (const v of voices) {
@@ -130,7 +162,7 @@ async function synthesize(voices: Voice[]): Promise<{ enroll: Utterance[]; test:
     }
     return utterances;
   };
-  return { enroll: await say(ENROLL_SENTENCES), test: await say(TEST_SENTENCES), voices: voices.map(voiceName) };
+  return { voices: voices.map(voiceName), enroll: await say(enrollSentences), test: await say(testSentences) };
 }
 
 function trimSilence(samples: Float32Array): Float32Array {
@@ -202,166 +234,134 @@ async function measureRealTimeFactors(
 
 // ---- speaker identification ----
 
-async function embedAll(embedder: SpeakerEmbedder, utterances: Utterance[]): Promise<Embedded[]> {
-  const embedded: Embedded[] = [];
-  for (const u of utterances) {
-    const embedding = await embedder.embed(u.samples);
-    if (!embedding)
-      throw new Error(`${embedder.modelId} gave no embedding for a ${u.samples.length / SR} s ${u.voice} utterance`);
-    embedded.push({ voice: u.voice, embedding });
-  }
-  return embedded;
-}
-
-function enrolledProfiles(enroll: Embedded[], voices: string[], samples: number): VoiceProfile[] {
-  return voices.map((voice, i) => ({
-    id: voice,
-    kind: i === 0 ? "user" : "person",
-    embedding: meanEmbedding(
-      enroll
-        .filter((e) => e.voice === voice)
-        .slice(0, samples)
-        .map((e) => e.embedding),
-    )!,
-  }));
-}
-
-interface Outcome {
-  genuine: number;
-  correct: number;
-  wrongProfile: number;
-  rejected: number;
-  impostor: number;
-  impostorAccepted: number;
+async function embedPiece(embedder: SpeakerEmbedder, voice: string, parts: Float32Array[]): Promise<Piece> {
+  const samples = concatSamples(parts);
+  const embedding = await embedder.embed(samples);
+  if (!embedding) throw new Error(`${embedder.modelId} gave no embedding for ${samples.length / SR} s of ${voice}`);
+  return { voice, embedding, seconds: samples.length / SR, samples };
 }
 
 /**
- * One trial per test utterance and held-out voice: with voice h unenrolled, every other voice's test utterances are
- * genuine trials and h's are impostor trials. Decisions are matchSpeakers' on that single speaker.
+ * The set's pieces: enrollment samples of two sentences; test evidence of two consecutive test sentences (a speaker's
+ * pooled speech in a short conversation, 6–10 s); single sentences as turns (2–6 s).
  */
-function outcomeAt(scoring: SpeakerScoring, set: Sets["distinct"], samples: number): Outcome {
-  const outcome: Outcome = { genuine: 0, correct: 0, wrongProfile: 0, rejected: 0, impostor: 0, impostorAccepted: 0 };
-  for (const heldOut of set.voices) {
-    const profiles = enrolledProfiles(
-      set.enroll,
-      set.voices.filter((v) => v !== heldOut),
-      samples,
-    );
-    for (const t of set.test) {
-      const match = matchSpeakers(new Map([["SPEAKER_00", t.embedding]]), profiles, scoring).get("SPEAKER_00");
-      if (t.voice === heldOut) {
-        outcome.impostor++;
-        if (match) outcome.impostorAccepted++;
-      } else {
-        outcome.genuine++;
-        if (!match) outcome.rejected++;
-        else if (match.profileId === t.voice) outcome.correct++;
-        else outcome.wrongProfile++;
-      }
+async function embedSet(embedder: SpeakerEmbedder, spoken: Spoken): Promise<VoiceSet> {
+  const set: VoiceSet = { voices: spoken.voices, enroll: [], test: [], turns: [] };
+  for (const voice of spoken.voices) {
+    const enroll = spoken.enroll.filter((u) => u.voice === voice).map((u) => u.samples);
+    const test = spoken.test.filter((u) => u.voice === voice).map((u) => u.samples);
+    for (const [a, b] of ENROLL_PAIRS) set.enroll.push(await embedPiece(embedder, voice, [enroll[a], enroll[b]]));
+    for (let i = 0; i < test.length; i++) {
+      set.test.push(await embedPiece(embedder, voice, [test[i], test[(i + 1) % test.length]]));
+      set.turns.push(await embedPiece(embedder, voice, [test[i]]));
     }
   }
-  return outcome;
+  // Enrollment samples are read as sample k of each voice: order them by sample, voice by voice.
+  set.enroll = ENROLL_PAIRS.flatMap((_, k) => spoken.voices.map((v) => set.enroll.filter((e) => e.voice === v)[k]));
+  return set;
 }
 
-function rates(scoring: SpeakerScoring, set: Sets["distinct"], samples: number) {
-  const o = outcomeAt(scoring, set, samples);
+/** Figures of one scoring on one set. */
+async function figuresOn(set: VoiceSet, scoring: SpeakerScoring, embedder: SpeakerEmbedder) {
+  const pool = async (pieces: Piece[]) =>
+    (
+      await embedPiece(
+        embedder,
+        "merged",
+        pieces.map((p) => p.samples),
+      )
+    ).embedding;
   return {
-    threshold: scoring.threshold,
-    accuracy: round(o.correct / o.genuine, 4),
-    falseAcceptRate: round((o.wrongProfile + o.impostorAccepted) / (o.genuine + o.impostor), 4),
-    falseRejectRate: round(o.rejected / o.genuine, 4),
-    impostorAcceptRate: round(o.impostorAccepted / o.impostor, 4),
-    wrongProfileRate: round(o.wrongProfile / o.genuine, 4),
-    trials: o.genuine + o.impostor,
+    enrollSamples1: identificationRates(set, scoring, ENROLL_SAMPLES[0]),
+    enrollSamples4: identificationRates(set, scoring, ENROLL_SAMPLES[1]),
+    singleTurnEvidence: identificationRates({ ...set, test: set.turns }, scoring, ENROLL_SAMPLES[0]),
+    turnCheck: turnRates(set, scoring),
+    mergedCluster: await mergedClusterRates(set, scoring, pool),
   };
 }
-type Rates = ReturnType<typeof rates>;
 
-/** The most accurate threshold whose false accepts stay at or below the limit (ties: the higher, safer one). */
-function bestUnderLimit(sweep: Rates[]): Rates {
-  const allowed = sweep.filter((r) => r.falseAcceptRate <= MAX_FALSE_ACCEPT_RATE);
-  if (!allowed.length) return sweep.reduce((best, r) => (r.falseAcceptRate < best.falseAcceptRate ? r : best));
-  return allowed.reduce((best, r) =>
-    r.accuracy > best.accuracy || (r.accuracy === best.accuracy && r.threshold > best.threshold) ? r : best,
-  );
-}
-
-async function speakerIdentification(
-  embedder: SpeakerEmbedder,
-  audio: Record<keyof Sets, Awaited<ReturnType<typeof synthesize>>>,
-) {
-  const sets = {} as Sets;
-  for (const name of ["distinct", "hard", "background"] as const) {
-    sets[name] = {
-      enroll: await embedAll(embedder, audio[name].enroll),
-      test: await embedAll(embedder, audio[name].test),
-      voices: audio[name].voices,
-    };
-  }
-  // Calibrate on the background alone (its voices enrolled from one sample, each held out once).
+async function speakerIdentification(embedder: SpeakerEmbedder, audio: Record<keyof typeof SETS, Spoken>) {
+  const sets = {} as Record<keyof typeof SETS, VoiceSet>;
+  for (const name of Object.keys(SETS) as (keyof typeof SETS)[]) sets[name] = await embedSet(embedder, audio[name]);
   const bg = sets.background;
   const background = measureBackground(
-    bg.voices.map((v) => [...bg.enroll, ...bg.test].filter((e) => e.voice === v).map((e) => e.embedding)),
+    bg.voices.map((v) => [...bg.enroll, ...bg.turns].filter((e) => e.voice === v).map((e) => e.embedding)),
   );
-  const calibrationSweep = CALIBRATED_THRESHOLDS.map((t) => rates(speakerScoring(t, background), bg, 1));
-  const chosen = bestUnderLimit(calibrationSweep);
-  const calibrated = speakerScoring(chosen.threshold, background);
+  const calibrated = calibrate(bg, background, DEFAULT_MATCH_RULE.minSpeechSeconds);
   const calibration = {
     model_id: embedder.modelId,
-    threshold: chosen.threshold,
+    threshold: calibrated.rule.threshold,
+    margin: calibrated.rule.margin,
+    min_speech_seconds: calibrated.rule.minSpeechSeconds,
+    turn_threshold: calibrated.rule.turnThreshold,
     score_normalization: "background" as const,
     background,
     measured: {
       by: "npm run bench (speaker), bench-results/speaker-calibration.json",
       backgroundVoices: BACKGROUND.map(voiceName),
       rule:
-        `most accurate threshold with false accepts ≤ ${MAX_FALSE_ACCEPT_RATE} ` +
-        "on the background, one enrollment sample",
-      onBackground: chosen,
+        `on the background only: the highest genuine accept with impostor accept ≤ ` +
+        `${CALIBRATION_LIMITS.maxImpostorAcceptRate} and wrong profile ≤ ${CALIBRATION_LIMITS.maxWrongProfileRate} ` +
+        `(one enrollment sample); the turn threshold keeps ≥ ${CALIBRATION_LIMITS.minOwnTurnKeptRate} of own turns`,
+      limitsMet: calibrated.limitsMet,
+      onBackground: calibrated.onBackground,
     },
   };
   const shipped = scoringFor(embedder);
-  const atThresholds = (scoring: SpeakerScoring) => {
-    const bySamples = (set: "distinct" | "hard") => ({
-      enrollSamples1: rates(scoring, sets[set], ENROLL_SAMPLES[0]),
-      enrollSamples4: rates(scoring, sets[set], ENROLL_SAMPLES[1]),
-    });
-    return { distinct: bySamples("distinct"), hard: bySamples("hard") };
+  const atDefault = {
+    rule: describeScoring(shipped),
+    distinct: await figuresOn(sets.distinct, shipped, embedder),
+    samePitch: await figuresOn(sets.samePitch, shipped, embedder),
+    backgroundInSample: await figuresOn(sets.background, shipped, embedder),
   };
-  const rawSweep = (set: "distinct" | "hard") => RAW_THRESHOLDS.map((t) => rates(speakerScoring(t), sets[set], 1));
-  const atDefaultThreshold = { scoring: describeScoring(shipped), ...atThresholds(shipped) };
+  const justCalibrated = speakerScoring(calibrated.rule.threshold, background, calibrated.rule);
+  const distinct1 = atDefault.distinct.enrollSamples1;
   const report = {
     embedder: embedder.modelId,
     protocol:
-      "each voice held out once as the unenrolled impostor, the others enrolled; one trial per test utterance; " +
-      "sets: distinct (different pitch and variant), hard (one pitch), background (calibration only)",
-    voices: { distinct: sets.distinct.voices, hard: sets.hard.voices, background: sets.background.voices },
-    testUtteranceSeconds: range(audio.distinct.test.map((u) => u.samples.length / SR)),
+      "each voice of a set held out once as the unenrolled impostor, " +
+      "the others enrolled with the user role rotating; " +
+      "one trial per test evidence (two consecutive sentences, 6–10 s) decided by speaker/matching.ts; the rule " +
+      "calibrated on the background alone, whose variants and sentences no test set uses",
+    voices: { distinct: sets.distinct.voices, samePitch: sets.samePitch.voices, background: bg.voices },
+    evidenceSeconds: range(sets.distinct.test.map((t) => t.seconds)),
+    turnSeconds: range(sets.distinct.turns.map((t) => t.seconds)),
     definitions: {
-      accuracy: "genuine trials whose top match is the right voice and above the threshold",
-      falseAcceptRate: "(genuine trials matched to a wrong voice + impostor trials matched to any voice) / all trials",
-      falseRejectRate: "genuine trials matched to nobody / genuine trials",
+      genuineAcceptRate: "trials of an enrolled voice named as that voice",
+      wrongProfileRate: "trials of an enrolled voice named as another profile",
+      impostorAcceptRate: "trials of the unenrolled voice given any profile",
+      genuineRejectedAs: "trials of an enrolled voice named nobody, by identity_status",
+      userSpeechGivenToOtherProfile: "trials of the user's own voice named as someone else (count)",
+      singleTurnEvidence: "the same trials on one sentence of evidence (2–6 s): below the minimum speech, too_short",
+      turnCheck: "single sentences checked against a profile on their own (matching.ts checkTurn)",
+      mergedCluster:
+        "the user's turns and another (unenrolled) voice's turns as one diarized speaker; shares of speech seconds",
     },
-    goal: "distinct voices at the default: falseAcceptRate ≤ 0.05 and accuracy ≥ 0.9",
-    goalMet: (["enrollSamples1", "enrollSamples4"] as const).every(
-      (k) => atDefaultThreshold.distinct[k].falseAcceptRate <= 0.05 && atDefaultThreshold.distinct[k].accuracy >= 0.9,
-    ),
-    atDefaultThreshold,
-    calibration: { threshold: chosen.threshold, onBackground: chosen, sweepOnBackground: calibrationSweep },
-    atCalibratedThreshold: atThresholds(calibrated),
-    rawCosineSweep: { distinct: rawSweep("distinct"), hard: rawSweep("hard") },
-    rawCosineBestUnderLimit: { distinct: bestUnderLimit(rawSweep("distinct")), hard: bestUnderLimit(rawSweep("hard")) },
+    goal: GOAL,
+    goalMet:
+      distinct1.impostorAcceptRate <= GOAL.maxImpostorAcceptRate &&
+      distinct1.genuineAcceptRate >= GOAL.minGenuineAcceptRate &&
+      distinct1.userSpeechGivenToOtherProfile <= GOAL.maxUserSpeechGivenToOtherProfile,
+    atDefault,
+    calibration: { rule: calibrated.rule, limitsMet: calibrated.limitsMet, sweep: calibrated.sweep },
+    atJustCalibrated: {
+      distinct: identificationRates(sets.distinct, justCalibrated, 1),
+      samePitch: identificationRates(sets.samePitch, justCalibrated, 1),
+    },
   };
   const summary = {
     embedder: embedder.modelId,
-    calibratedThreshold: chosen.threshold,
-    atCalibratedThreshold: atThresholds(calibrated),
+    calibratedRule: calibrated.rule,
+    atJustCalibrated: report.atJustCalibrated,
   };
   return { report, summary, calibration };
 }
 
+const SETS = { distinct: true, samePitch: true, background: true } as const;
+
 function describeScoring(scoring: SpeakerScoring) {
-  return { threshold: scoring.threshold, normalized: scoring.normalized };
+  const { threshold, margin, minSpeechSeconds, turnThreshold, normalized } = scoring;
+  return { threshold, margin, minSpeechSeconds, turnThreshold, normalized };
 }
 
 // ---- small helpers ----
@@ -372,8 +372,4 @@ function seconds(utterances: { samples: Float32Array }[]): number {
 
 function range(values: number[]) {
   return { min: round(Math.min(...values), 2), max: round(Math.max(...values), 2) };
-}
-
-function round(x: number, digits: number): number {
-  return Number(x.toFixed(digits));
 }

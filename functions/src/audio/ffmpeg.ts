@@ -70,6 +70,31 @@ export async function runFfmpeg(args: string[], opts: { stdoutTo?: string } = {}
   return run(await locateBinary("ffmpeg"), ["-nostdin", ...SAFE_INPUT, ...args], opts);
 }
 
+/**
+ * Runs ffmpeg with its output on stdout (`pipe:1`) and yields it as it comes, without a file in between; throws after
+ * the last chunk when ffmpeg failed. Stopping early (a consumer that returns) kills it.
+ */
+export async function* streamFfmpeg(args: string[]): AsyncGenerator<Buffer> {
+  const child = spawn(await locateBinary("ffmpeg"), ["-nostdin", ...SAFE_INPUT, ...args, "pipe:1"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = new Promise<number | string | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve(code ?? signal));
+  });
+  let finished = false;
+  try {
+    for await (const chunk of child.stdout) yield chunk as Buffer;
+    finished = true;
+  } finally {
+    if (!finished) child.kill("SIGKILL");
+  }
+  const code = await exited;
+  if (code !== 0) throw new Error(`exited ${code}: ${stderr.trim().slice(-500)}`);
+}
+
 /** The ffmpeg demuxer for each container we accept (audio/sniff.ts formats). */
 export const DEMUXERS: Record<string, string> = {
   wav: "wav",

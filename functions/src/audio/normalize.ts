@@ -5,7 +5,8 @@
  * upload cannot decode into gigabytes.
  */
 import { permanent } from "../errors.js";
-import { declaredDurationSeconds, demuxerFor, runFfmpeg } from "./ffmpeg.js";
+import { Readable } from "node:stream";
+import { declaredDurationSeconds, demuxerFor, runFfmpeg, streamFfmpeg } from "./ffmpeg.js";
 import { readWavInfo } from "./wav.js";
 
 export const TARGET_SAMPLE_RATE = 16_000;
@@ -69,4 +70,32 @@ export async function normalizeToWav16kMono(
   if (!info || info.dataBytes === 0) throw permanent("undecodable_audio", "The audio decoded to no samples.");
   if (info.durationS > options.maxSeconds + 0.5) throw tooLong(info.durationS, options.maxSeconds);
   return { durationS: info.durationS };
+}
+
+/**
+ * The same decoding as normalizeToWav16kMono, as a WAV stream instead of a file (its header's sizes are
+ * placeholders): for reading a few stretches of a kept recording (audio/wavRanges.ts) without holding all of it.
+ * Audio ffmpeg cannot decode fails the stream with `undecodable_audio`.
+ */
+export function decodeToWav16kMonoStream(inputPath: string, options: NormalizeOptions): Readable {
+  const args = ["-f", demuxerFor(options.format), "-i", inputPath, "-t", String(options.maxSeconds + 1)];
+  async function* decoded() {
+    try {
+      yield* streamFfmpeg(
+        [...args, "-vn", "-ac", "1", "-ar", String(TARGET_SAMPLE_RATE), "-c:a", "pcm_s16le"].concat([
+          "-map_metadata",
+          "-1",
+          "-fflags",
+          "+bitexact",
+          "-flags:a",
+          "+bitexact",
+          "-f",
+          "wav",
+        ]),
+      );
+    } catch (err) {
+      throw permanent("undecodable_audio", `The audio could not be decoded: ${(err as Error).message}`);
+    }
+  }
+  return Readable.from(decoded());
 }

@@ -79,3 +79,75 @@ export async function readWavRanges<K>(
   }
   return { sampleRate: info.sampleRate, pieces };
 }
+
+/**
+ * Like readWavRanges, but hands each range to `onRange` as soon as the stream has passed its end, and forgets it:
+ * memory is bounded by the ranges open at one time, so every turn of a four-hour recording can be looked at. The
+ * stream waits while `onRange` runs. Ranges past the end of the audio are handed over cut (possibly empty) at the end.
+ */
+export async function forEachWavRange<K>(
+  stream: Readable,
+  ranges: SampleRange<K>[],
+  onRange: (key: K, samples: Float32Array, sampleRate: number) => Promise<void>,
+): Promise<void> {
+  let head = Buffer.alloc(0);
+  let info: ReturnType<typeof parseWavHeader> = null;
+  let position = 0;
+  let carry: Buffer | null = null;
+  type Slot = { key: K; from: number; to: number; out: Float32Array | null; filled: number };
+  let pending: Slot[] = []; // by start, not yet begun
+  let open: Slot[] = [];
+
+  const consume = (data: Buffer) => {
+    let bytes = carry ? Buffer.concat([carry, data]) : data;
+    carry = bytes.length % 2 ? bytes.subarray(bytes.length - 1) : null;
+    if (carry) bytes = bytes.subarray(0, bytes.length - 1);
+    const first = position;
+    const last = position + bytes.length / 2;
+    while (pending.length && pending[0].from < last) open.push(pending.shift()!);
+    for (const slot of open) {
+      slot.out ??= new Float32Array(slot.to - slot.from);
+      const from = Math.max(slot.from, first);
+      const to = Math.min(slot.to, last);
+      for (let i = from; i < to; i++) slot.out[i - slot.from] = bytes.readInt16LE(2 * (i - first)) / 32768;
+      if (to > from) slot.filled = Math.max(slot.filled, to - slot.from);
+    }
+    position = last;
+  };
+  const hand = async (done: (s: Slot) => boolean) => {
+    const finished = open.filter(done);
+    open = open.filter((s) => !done(s));
+    for (const slot of finished)
+      await onRange(slot.key, (slot.out ?? new Float32Array(0)).subarray(0, slot.filled), info!.sampleRate);
+  };
+
+  for await (const chunk of stream) {
+    const data = chunk as Buffer;
+    if (!info) {
+      head = Buffer.concat([head, data]);
+      info = parseWavHeader(head, Number.MAX_SAFE_INTEGER);
+      if (!info) {
+        if (head.length > MAX_HEADER_BYTES) throw new Error("Not a WAV file (no data chunk in the first 64 KiB)");
+        continue;
+      }
+      if (info.channels !== 1 || info.bitsPerSample !== 16) {
+        throw new Error(
+          `Expected 16-bit mono PCM WAV, got ${info.channels} channel(s) of ${info.bitsPerSample}-bit audio`,
+        );
+      }
+      const rate = info.sampleRate;
+      pending = ranges
+        .map((r) => {
+          const from = Math.max(0, Math.round(r.start * rate));
+          return { key: r.key, from, to: Math.max(from, Math.round(r.end * rate)), out: null, filled: 0 };
+        })
+        .sort((a, b) => a.from - b.from);
+      consume(head.subarray(info.dataOffset));
+    } else consume(data);
+    await hand((s) => s.to <= position);
+  }
+  if (!info) throw new Error("Not a WAV file");
+  open.push(...pending);
+  pending = [];
+  await hand(() => true);
+}

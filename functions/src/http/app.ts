@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { HttpError } from "../errors.js";
 import * as logs from "../logs.js";
 import { JobRefusedError } from "../store/jobs.js";
+import { assignSpeakerLabel } from "./assignSpeaker.js";
 import { getJob } from "./getJob.js";
 import { openUploadSession } from "./openUploadSession.js";
 import { uploadForPostProcessing } from "./uploadForPostProcessing.js";
@@ -49,6 +50,7 @@ export function createApi(deps: ApiDeps): express.Express {
   route("post", "/v1/memories/:memoryId/post-processing/upload-session", openUploadSession);
   route("get", "/v1/memories/:memoryId/post-processing/jobs/:jobId", getJob);
   route("post", "/v1/memories/:memoryId/post-processing/stages/:stage", rerunStage);
+  route("post", "/v1/memories/:memoryId/speakers/:label/assign", assignSpeakerLabel);
   route("get", "/v1/memories/search", searchMemories(deps));
   route("post", "/v3/upload-audio", uploadOwnVoice);
   route("post", "/v1/users/people", createPerson);

@@ -21,6 +21,7 @@ import { writeNewObject } from "../store/objects.js";
 import { isValidDocumentId, peoplePath, personPath, userPath } from "../store/paths.js";
 import { reembedProfiles } from "../store/profileMigration.js";
 import {
+  MAX_PERSON_SAMPLES,
   REENROLLMENT_REASON_MODEL_CHANGED,
   storedSpeechProfileSchema,
   type StoredPersonSample,
@@ -33,8 +34,6 @@ import { toJsonValue } from "./json.js";
 import { authenticate } from "./auth.js";
 import { readVoiceSample, type VoiceSample } from "./voiceSample.js";
 
-/** A person's profile is the mean of at most this many most recent samples. */
-export const MAX_PERSON_SAMPLES = 10;
 /**
  * Re-embedding inside a request starts no further profile after this long (the api function times out at 120 s, and
  * one profile is at most 10 samples of at most 180 s); the rest are taken by the next request.
@@ -66,7 +65,7 @@ async function writeSampleAudio(uid: string, owner: string, sample: VoiceSample)
  * the refused sample's audio and the audio of samples the profile no longer holds are deleted. Nothing is kept that
  * nothing refers to.
  */
-async function dropUnreferencedSamples(uid: string, names: (string | null | undefined)[]): Promise<void> {
+export async function dropUnreferencedSamples(uid: string, names: (string | null | undefined)[]): Promise<void> {
   const recordings = bucket(loadConfig().recordingsBucket);
   await Promise.all(
     [...new Set(names.filter((n): n is string => !!n))].map(async (name) => {

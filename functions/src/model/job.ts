@@ -71,8 +71,16 @@ export const jobAudioSchema = z.looseObject({
 });
 export type JobAudio = z.infer<typeof jobAudioSchema>;
 
+/**
+ * The identify stage's decision for one diarized speaker (speaker/matching.ts): its status, the profile that names it
+ * (or null), the nearest profile and the scores. Jobs from before the decision rule stored {kind, id, similarity}.
+ */
 const speakerMatchSchema = z
-  .object({ kind: z.enum(["user", "person"]), id: z.string(), similarity: z.number() })
+  .looseObject({
+    status: z.string().optional(),
+    id: z.string().nullable().optional(),
+    similarity: z.number().nullable().optional(),
+  })
   .nullable();
 
 /** `memory.postprocessing`: the app reads status/model/fail_reason; the rest is the pipeline's job state. */

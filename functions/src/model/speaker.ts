@@ -16,6 +16,10 @@ export const speakerCalibrationSchema = z.object({
   /** "background": embeddings are whitened with `background` before the cosine (speaker/scoring.ts). */
   score_normalization: z.enum(["none", "background"]).optional(),
   background: z.object({ mean: z.array(z.number()), scale: z.array(z.number()) }).optional(),
+  /** The decision rule measured with the threshold (speaker/matching.ts); Omi's values where absent. */
+  margin: z.number().min(0).max(2).optional(),
+  min_speech_seconds: z.number().min(0).optional(),
+  turn_threshold: z.number().min(-1).max(1).optional(),
   measured: z.record(z.string(), z.unknown()).optional(),
 });
 export type SpeakerCalibration = z.infer<typeof speakerCalibrationSchema>;

@@ -31,6 +31,18 @@ export interface SpeakerTurn {
   speaker: string;
 }
 
+/**
+ * Who a segment's speaker is, as the identify stage decided (speaker/matching.ts): the user, a known person, nobody
+ * enrolled is close (`unknown`), two profiles or two voices are about as close (`ambiguous`), or too little speech to
+ * tell (`too_short`). `is_user` and `person_id` keep their meaning; this says why they are unset.
+ */
+export const IDENTITY_STATUSES = ["user", "person", "unknown", "ambiguous", "too_short"] as const;
+export type IdentityStatus = (typeof IDENTITY_STATUSES)[number];
+
+/** `manual`: the user labelled the segment (in the app or through the assign endpoint); re-runs keep it. */
+export const SPEAKER_LABEL_SOURCES = ["manual", "auto"] as const;
+export type SpeakerLabelSource = (typeof SPEAKER_LABEL_SOURCES)[number];
+
 /** A memory's transcript segment, in the app's shape. */
 export const transcriptSegmentSchema = z.object({
   text: z.string(),
@@ -40,5 +52,8 @@ export const transcriptSegmentSchema = z.object({
   person_id: z.string().nullable().default(null),
   start: z.number(),
   end: z.number(),
+  /** Set by the identify stage (absent on streaming transcripts). */
+  identity_status: z.enum(IDENTITY_STATUSES).optional(),
+  speaker_label_source: z.enum(SPEAKER_LABEL_SOURCES).optional(),
 });
 export type TranscriptSegment = z.infer<typeof transcriptSegmentSchema>;

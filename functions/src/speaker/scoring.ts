@@ -17,6 +17,12 @@ export interface SpeakerBackground {
 export interface SpeakerScoring {
   /** Scores at or above this name a speaker. */
   threshold: number;
+  /** The named profile must beat the runner-up profile (and any other voice's score for it) by this much. */
+  margin: number;
+  /** Less of a speaker's speech than this names nobody (`too_short`). */
+  minSpeechSeconds: number;
+  /** One turn inside a named speaker must score at least this against the profile on its own, or it is split off. */
+  turnThreshold: number;
   /** Whether a background whitens the embeddings before the cosine. */
   normalized: boolean;
   score: (a: Float32Array, b: Float32Array) => number;
@@ -25,11 +31,35 @@ export interface SpeakerScoring {
 /** Floor for a dimension's within-speaker spread, so a dimension that never varied cannot dominate. */
 const MIN_SCALE = 1e-6;
 
-export function speakerScoring(threshold: number, background?: SpeakerBackground | null): SpeakerScoring {
-  if (!background) return { threshold, normalized: false, score: cosineSimilarity };
+/** The decision rule beside the threshold; a model's calibration measures its own (speaker bench). */
+export interface MatchRule {
+  margin: number;
+  minSpeechSeconds: number;
+  /** Defaults to the threshold. */
+  turnThreshold?: number;
+}
+
+/**
+ * Omi's margin (0.10 in cosine distance, the same step in cosine similarity) and its minimum evidence (5 s of the
+ * speaker's speech), used where a calibration does not say otherwise.
+ */
+export const DEFAULT_MATCH_RULE: MatchRule = { margin: 0.1, minSpeechSeconds: 5 };
+
+export function speakerScoring(
+  threshold: number,
+  background?: SpeakerBackground | null,
+  rule: MatchRule = DEFAULT_MATCH_RULE,
+): SpeakerScoring {
+  const decision = {
+    threshold,
+    margin: rule.margin,
+    minSpeechSeconds: rule.minSpeechSeconds,
+    turnThreshold: rule.turnThreshold ?? threshold,
+  };
+  if (!background) return { ...decision, normalized: false, score: cosineSimilarity };
   const whiten = whitener(background);
   return {
-    threshold,
+    ...decision,
     normalized: true,
     score: (a, b) =>
       a.length === b.length && a.length === background.mean.length ? cosineSimilarity(whiten(a), whiten(b)) : -1,

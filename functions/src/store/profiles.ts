@@ -21,11 +21,16 @@ export const storedSpeechProfileSchema = z.object({
    * Absent on profiles from before it was recorded (re-embedding then looks for the newest kept sample).
    */
   sample_object: z.string().nullable().optional(),
+  /** Speakers of memories the user named as themselves, folded into the profile (`memoryId/label`, newest last). */
+  taught_from: z.array(z.string()).optional(),
   /** Set when the profile was made by another model and could not be re-embedded: the app should ask for a sample. */
   needs_reenrollment: z.boolean().optional(),
   reenrollment_reason: z.string().optional(),
 });
 export type StoredSpeechProfile = z.infer<typeof storedSpeechProfileSchema>;
+
+/** A person's profile is the mean of at most this many most recent samples. */
+export const MAX_PERSON_SAMPLES = 10;
 
 /** One of a person's samples (`users/{uid}/people/{personId}.samples[]`); the profile is their mean. */
 export const storedPersonSampleSchema = z.object({
@@ -35,6 +40,9 @@ export const storedPersonSampleSchema = z.object({
   created_at: z.string(),
   /** The sample's audio in the recordings bucket, kept only when the user allows audio storage. */
   object: z.string().nullable(),
+  /** Set when the sample was taught by naming a speaker in a memory (the assign endpoint): which one. */
+  memory_id: z.string().optional(),
+  speaker: z.string().optional(),
 });
 export type StoredPersonSample = z.infer<typeof storedPersonSampleSchema>;
 

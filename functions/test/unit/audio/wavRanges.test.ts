@@ -2,7 +2,7 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { encodeWavSamples } from "../../../src/audio/pcm.js";
-import { readWavRanges } from "../../../src/audio/wavRanges.js";
+import { forEachWavRange, readWavRanges } from "../../../src/audio/wavRanges.js";
 
 const RATE = 16_000;
 /** A ramp, so every sample says where it came from. */
@@ -42,5 +42,29 @@ describe("readWavRanges", () => {
     );
     const stereo = encodeWavSamples(new Float32Array(200), RATE, 2);
     await expect(readWavRanges(Readable.from([stereo]), [])).rejects.toThrow(/mono/);
+  });
+});
+
+describe("forEachWavRange", () => {
+  it("hands over each range with exactly its samples, in order of start", async () => {
+    const samples = ramp(4);
+    const wav = encodeWavSamples(samples, RATE);
+    const seen: { key: string; length: number; first: number }[] = [];
+    await forEachWavRange(
+      streamOf(wav),
+      [
+        { key: "late", start: 3, end: 3.5 },
+        { key: "early", start: 0.25, end: 0.5 },
+        { key: "overlap", start: 0.4, end: 1 },
+        { key: "past-end", start: 3.9, end: 6 },
+      ],
+      async (key, got, rate) => {
+        expect(rate).toBe(RATE);
+        seen.push({ key, length: got.length, first: got[0] });
+      },
+    );
+    expect(seen.map((s) => s.key)).toEqual(["early", "overlap", "late", "past-end"]);
+    expect(seen.map((s) => s.length)).toEqual([0.25 * RATE, 0.6 * RATE, 0.5 * RATE, 0.1 * RATE]);
+    expect(seen.map((s) => s.first)).toEqual([0.25, 0.4, 3, 3.9].map((t) => samples[Math.round(t * RATE)]));
   });
 });

@@ -1,6 +1,6 @@
-/** stages/identify.ts (pure part): which stretches of each speaker are embedded. */
+/** speaker/speakerSamples.ts: which stretches of each speaker are embedded. */
 import { describe, expect, it } from "vitest";
-import { chooseSpeakerSamples, MAX_SPEECH_PER_SPEAKER_S } from "../../../src/stages/identify.js";
+import { chooseSpeakerSamples, MAX_SPEECH_PER_SPEAKER_S } from "../../../src/speaker/speakerSamples.js";
 import { segmentOf } from "../../support/transcripts.js";
 
 describe("chooseSpeakerSamples", () => {
