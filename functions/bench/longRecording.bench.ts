@@ -237,6 +237,10 @@ it("every function's worst case at the caps", { timeout: 1_800_000 }, async () =
     emotion: startMiB("emotion") + work.emotion.growthMiB,
     recoverStalledJobs: startMiB("recoverStalledJobs") + work.falWebhook.growthMiB,
     sweepExpiredAudio: startMiB("sweepExpiredAudio"),
+    // Listings and documents a page at a time: no audio is held.
+    auditBuckets: startMiB("auditBuckets"),
+    memoryDeleted: startMiB("memoryDeleted"),
+    userDeleted: startMiB("userDeleted"),
   };
   // Concurrent invocations share the instance: the runtime once, the work per invocation.
   const worstCaseMiB = Object.fromEntries(

@@ -48,6 +48,11 @@ export const POSTPROCESSING_RETENTION_HOURS = defineInt("POSTPROCESSING_RETENTIO
   description: "Hours post-processing audio is kept after upload (never deleted before its job is terminal).",
   default: 24,
 });
+export const AUDIT_GRACE_HOURS = defineInt("AUDIT_GRACE_HOURS", {
+  description:
+    "The daily bucket audit deletes an object no memory, job, profile or sample refers to once it is this old.",
+  default: 24,
+});
 export const JOB_STALE_AFTER_MINUTES = defineInt("JOB_STALE_AFTER_MINUTES", {
   description: "An in-progress job untouched this long no longer blocks a new upload for the memory.",
   default: 120,
@@ -307,6 +312,8 @@ export interface Config {
   minAudioSeconds: number;
   transcriptShortfallSeconds: number;
   retentionMs: number;
+  /** AUDIT_GRACE_HOURS in ms. */
+  auditGraceMs: number;
   jobStaleAfterMs: number;
   stageLeaseMs: number;
   stageMaxAttempts: number;
@@ -470,6 +477,7 @@ export function loadConfig(): Config {
     minAudioSeconds: MIN_AUDIO_SECONDS.value(),
     transcriptShortfallSeconds: TRANSCRIPT_SHORTFALL_SECONDS.value(),
     retentionMs: POSTPROCESSING_RETENTION_HOURS.value() * 3_600_000,
+    auditGraceMs: AUDIT_GRACE_HOURS.value() * 3_600_000,
     jobStaleAfterMs: JOB_STALE_AFTER_MINUTES.value() * 60_000,
     stageLeaseMs: STAGE_LEASE_SECONDS.value() * 1000,
     stageMaxAttempts: STAGE_MAX_ATTEMPTS.value(),

@@ -10,3 +10,6 @@ export { reprocess } from "./triggers/reprocess.js";
 export { emotion } from "./triggers/emotion.js";
 export { recoverStalledJobs } from "./triggers/recoverStalledJobs.js";
 export { sweepExpiredAudio } from "./triggers/sweepExpiredAudio.js";
+export { auditBuckets } from "./triggers/auditBuckets.js";
+export { memoryDeleted } from "./triggers/memoryDeleted.js";
+export { userDeleted } from "./triggers/userDeleted.js";

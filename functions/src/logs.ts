@@ -282,3 +282,31 @@ export const recordingsDeletionFailed = (ctx: LogContext, err: unknown) =>
 /** The recovery run found a job quiet for more than STUCK_AFTER_LEASES stage leases (it re-drives it too). */
 export const jobStuck = (ctx: LogContext, d: { idleMinutes: number; stalledStage: string }) =>
   logger.warn("job stuck", { ...ctx, event: "job_stuck", ...d });
+
+/** One line per erasure pass (store/erasure.ts): what it removed. `user_data_erased` is the account deletion. */
+export const dataErased = (
+  t: { kind: "user" | "memory"; uid: string; memoryId?: string; eventId?: string; how?: string },
+  d: { recordingObjects: number; processingObjects: number; documents: number; pass: number },
+) =>
+  logger.info(t.kind === "user" ? "user data erased" : "memory data erased", {
+    uid: t.uid,
+    memoryId: t.kind === "memory" ? t.memoryId : undefined,
+    eventId: t.eventId,
+    how: t.how,
+    stage: "erasure",
+    event: t.kind === "user" ? "user_data_erased" : "memory_data_erased",
+    ...d,
+  });
+
+/** The daily bucket audit (scheduled/auditBuckets.ts): one line per run with counts by kind. */
+export const bucketAuditFinished = (d: {
+  scanned: number;
+  orphansDeleted: number;
+  orphansByKind: Record<string, number>;
+  keptYoung: number;
+  errors: number;
+  done: boolean;
+  durationMs: number;
+}) => logger.info("bucket audit finished", { event: "bucket_audit_finished", stage: "audit", ...d });
+export const orphanDeleted = (ctx: LogContext, d: { bucket: string; object: string; kind: string; ageHours: number }) =>
+  logger.warn("orphaned object deleted", { ...ctx, event: "orphan_deleted", stage: "audit", ...d });

@@ -102,6 +102,11 @@ export const postprocessingSchema = z.looseObject({
    * re-drive finds such jobs by it, and the audio sweep keeps their audio.
    */
   optional_open: z.boolean().optional(),
+  /**
+   * False on every job; true once the memory was flagged deleted and its audio, vector and transcript versions were
+   * erased (store/erasure.ts): the re-drive finds flagged memories still to erase by it.
+   */
+  erased: z.boolean().optional(),
   audio: jobAudioSchema,
   stages: z.partialRecord(z.enum(STAGE_NAMES), stageStateSchema),
   transcript: jobTranscriptSchema.optional(),

@@ -39,6 +39,8 @@ export interface FunctionRuntime {
   providers: readonly ("fal" | "openai" | "hume")[];
   /** Why `memory` is enough: the worst case, in words (its figure is in bench-results/long-recording.json). */
   memoryCase: string;
+  /** A 1st-gen function (Authentication events exist only there): one request per instance, no cpu option. */
+  gen1?: true;
 }
 
 /** Event-triggered functions (Pub/Sub, Storage) may run at most 540 s on Cloud Functions 2nd gen. */
@@ -122,6 +124,26 @@ export const RUNTIME = {
     holdsRecording: false,
     providers: [],
     memoryCase: "one page of object listings",
+  },
+  auditBuckets: {
+    options: event({ memory: "512MiB", concurrency: 1, maxInstances: 1 }),
+    holdsRecording: false,
+    providers: [],
+    memoryCase: "one page of object listings and the documents that refer to them",
+  },
+  memoryDeleted: {
+    options: event({ memory: "256MiB", concurrency: 8, maxInstances: 20 }),
+    holdsRecording: false,
+    providers: [],
+    memoryCase: "one memory's object listing page at a time",
+  },
+  userDeleted: {
+    // A 1st-gen function (Authentication events exist only there): one invocation per instance, no cpu option.
+    options: event({ memory: "512MiB", concurrency: 1, maxInstances: 10 }),
+    holdsRecording: false,
+    providers: [],
+    memoryCase: "one page of object listings and a Firestore bulk writer's batch",
+    gen1: true,
   },
 } satisfies Record<string, FunctionRuntime>;
 

@@ -131,6 +131,8 @@ export function buildPostprocessing(job: NewJob, recordingObject: string | null)
     created_at: now,
     updated_at: now,
     audio: { ...job.audio, recording_object: recordingObject },
+    // Set true once a memory flagged deleted has had its data erased (store/erasure.ts); the re-drive looks for false.
+    erased: false,
     stages: {
       prepare_audio: { state: "pending", attempts: 0, lease_expires_at: null, last_error: null, idempotency_key: null },
     },

@@ -84,8 +84,12 @@ export function assignSpeaker(a: Assignment): Promise<AssignmentResult> {
     if (!relabelled) throw new HttpError(404, "speaker_not_found", `The memory has no speaker "${a.label}".`);
     const segments = keepManualLabels(named, named);
     const createdAt = a.now.toISOString();
-    const version = saveTranscriptVersion(tx, memory, segments, { source: "manual_assign", jobId: null, createdAt });
-    tx.update(memoryRef, { transcript_segments: segments, transcript_version: version });
+    // Naming a speaker again as what it already is changes nothing: no new version.
+    const unchanged = JSON.stringify(segments) === JSON.stringify(current);
+    const version = unchanged
+      ? a.transcriptVersion
+      : saveTranscriptVersion(tx, memory, segments, { source: "manual_assign", jobId: null, createdAt });
+    if (!unchanged) tx.update(memoryRef, { transcript_segments: segments, transcript_version: version });
 
     const taughtKey = `${a.memoryId}/${a.label}`;
     const taught =

@@ -12,8 +12,17 @@ import { createFalTranscriber } from "../../src/providers/transcriber/create.js"
 import { permanent } from "../../src/errors.js";
 import { bucket, db } from "../../src/store/firebase.js";
 import { memoryPath } from "../../src/store/paths.js";
-import { config, createMemory, createUser, objectNames, readMemory, waitFor } from "../support/emulators.js";
+import {
+  config,
+  createMemory,
+  createUser,
+  objectNames,
+  readMemory,
+  runScheduled,
+  waitFor,
+} from "../support/emulators.js";
 import { deliver, seedJobAt } from "../support/jobs.js";
+import { logLines } from "../support/logLines.js";
 import { makeWav } from "../support/audio.js";
 
 const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
@@ -100,6 +109,30 @@ describe("the stage state machine", () => {
     expect(mine).toEqual([{ memoryId: stale, stage: "prepare_audio" }]);
     // Its upload never arrived and the job is older than JOB_STALE_AFTER_MINUTES? Not yet: it stays running.
     expect((await readMemory(user.uid, stale))!.postprocessing.job_id).toBe(staleJob.jobId);
+  });
+
+  it("reports a job idle for over three leases as stuck, from the scheduled function in the emulator", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid);
+    const job = await seedJobAt(user.uid, memoryId, "segment");
+    await db()
+      .doc(memoryPath(user.uid, memoryId))
+      .update({
+        "postprocessing.updated_at": at(-4 * config.stageLeaseMs),
+        "postprocessing.stages.segment": {
+          state: "processing",
+          attempts: 1,
+          lease_expires_at: at(-3 * config.stageLeaseMs),
+          last_error: null,
+          idempotency_key: "gone",
+        },
+      });
+    await runScheduled("recoverStalledJobs");
+    // The line the deployed function writes (the emulated function's, filed under its Cloud Run service).
+    const stuck = await logLines((l) => l.event === "job_stuck" && l.jobId === job.jobId && !!l.tee_resource);
+    expect(stuck).toHaveLength(1);
+    expect(stuck[0]).toMatchObject({ stalledStage: "segment", tee_resource: { type: "cloud_run_revision" } });
+    expect(Number(stuck[0].idleMinutes)).toBeGreaterThanOrEqual((4 * config.stageLeaseMs) / 60_000 - 1);
   });
 });
 

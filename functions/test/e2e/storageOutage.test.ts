@@ -51,7 +51,15 @@ beforeAll(async () => {
   // The API's Storage client (created on its first use, in this process) goes through the proxy.
   process.env.STORAGE_EMULATOR_HOST = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   const app = createApi({ config: loadConfig, textEmbedder: async () => new LocalTextEmbedder(64) });
-  api = app.listen(0, "127.0.0.1");
+  // As the Functions runtime serves it: the body read first and handed over as `rawBody` (multipart uploads use it).
+  api = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      (req as typeof req & { rawBody: Buffer }).rawBody = Buffer.concat(chunks);
+      app(req, res);
+    });
+  }).listen(0, "127.0.0.1");
   await new Promise((resolve) => api.once("listening", resolve));
   apiBase = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
 });

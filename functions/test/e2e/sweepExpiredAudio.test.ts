@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { bucket, db } from "../../src/store/firebase.js";
 import { sweepExpiredAudio } from "../../src/index.js";
 import { memoryPath } from "../../src/store/paths.js";
-import { config, createMemory, createUser, objectNames } from "../support/emulators.js";
+import { config, createMemory, createUser, objectNames, runScheduled } from "../support/emulators.js";
+import { logLines } from "../support/logLines.js";
 
 async function putAudio(bucketName: string, name: string, metadata: Record<string, string>) {
   await bucket(bucketName)
@@ -57,6 +58,26 @@ describe("sweepExpiredAudio", () => {
     );
     expect(await objectNames(config.recordingsBucket, `${user.uid}/`)).toEqual([name("done")]);
   });
+  it("runs in the Functions emulator on the time Cloud Scheduler sends, and logs each deletion", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid, {
+      postprocessing: {
+        status: "completed",
+        job_id: "job-old",
+        model: "fal_whisperx",
+        updated_at: new Date().toISOString(),
+        stages: {},
+      },
+    });
+    const old = `${user.uid}/${memoryId}/job-old.16k.wav`;
+    await putAudio(config.postprocessingBucket, old, { uid: user.uid, memoryId, jobId: "job-old" });
+    await runScheduled("sweepExpiredAudio", new Date(Date.now() + config.retentionMs + 60_000));
+    expect(await objectNames(config.postprocessingBucket, `${user.uid}/`)).toEqual([]);
+    const lines = await logLines((l) => l.event === "sweep_deleted" && l.object === old);
+    expect(lines).toHaveLength(1);
+    expect(lines[0].tee_resource).toMatchObject({ type: "cloud_run_revision" });
+  });
+
   it("started by hand (no scheduleTime, as the console's 'run now' sends), deletes only what has expired", async () => {
     const user = await createUser();
     const now = new Date().toISOString();

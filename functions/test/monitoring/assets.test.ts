@@ -81,6 +81,9 @@ const NOT_COUNTED: Record<string, Record<string, unknown>> = {
   pp_stuck_jobs: { event: "stage_redriven", stage: "identify" },
   pp_sweep_deletions: { event: "sweep_finished", deleted: 4 },
   pp_webhook_rejections: { event: "fal_webhook_ignored", reason: "not the request recorded on the job" },
+  pp_user_data_erased: { event: "memory_data_erased", how: "document_deleted" },
+  pp_memory_data_erased: { event: "user_data_erased", pass: 1 },
+  pp_orphans_deleted: { event: "bucket_audit_finished", orphansDeleted: 2 },
 };
 const fieldPath = (extract: string) => extract.slice("EXTRACT(".length, -1);
 

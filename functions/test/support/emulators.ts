@@ -195,11 +195,18 @@ export async function collectMessages(topic: string) {
   };
 }
 
-/** Runs a scheduled function the way Cloud Scheduler would, through the Functions emulator. */
-export async function runScheduled(name: string): Promise<void> {
+/**
+ * Runs a scheduled function the way Cloud Scheduler would, through the Functions emulator; `at` is the schedule time
+ * Scheduler sends (`X-CloudScheduler-ScheduleTime`), e.g. a run a day from now.
+ */
+export async function runScheduled(name: string, at?: Date): Promise<void> {
   const res = await fetch(`${FUNCTIONS_BASE}/${name}-0`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: {
+      "content-type": "application/json",
+      "x-cloudscheduler-jobname": `test-${name}`,
+      ...(at ? { "x-cloudscheduler-scheduletime": at.toISOString() } : {}),
+    },
     body: "{}",
   });
   if (!res.ok) throw new Error(`${name}: ${res.status} ${await res.text()}`);

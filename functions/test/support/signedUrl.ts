@@ -39,7 +39,9 @@ export function verifyV4SignedUrl(url: string, publicKey: KeyObject, method = "G
     .filter((p) => !p.startsWith("X-Goog-Signature="))
     .sort((a, b) => (a.split("=")[0] < b.split("=")[0] ? -1 : 1))
     .join("&");
-  const headers = parts.signedHeaders.split(";").map((h) => `${h}:${h === "host" ? parsed.host : ""}\n`);
+  // The host header as signed: the host name. On storage.googleapis.com that is the whole Host header; against the
+  // emulator (a port in the URL) @google-cloud/storage signs the name without the port (signer.js), and so do we.
+  const headers = parts.signedHeaders.split(";").map((h) => `${h}:${h === "host" ? parsed.hostname : ""}\n`);
   const canonical = [method, parsed.pathname, query, headers.join(""), parts.signedHeaders, "UNSIGNED-PAYLOAD"].join(
     "\n",
   );

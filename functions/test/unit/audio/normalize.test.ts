@@ -2,7 +2,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { normalizeToWav16kMono } from "../../../src/audio/normalize.js";
+import { decodeToWav16kMonoStream, normalizeToWav16kMono } from "../../../src/audio/normalize.js";
+import { forEachWavRange } from "../../../src/audio/wavRanges.js";
 import { withTempDir } from "../../../src/audio/tempDir.js";
 import { readWavInfo } from "../../../src/audio/wav.js";
 
@@ -41,5 +42,42 @@ describe("normalizeToWav16kMono", () => {
       await expect(
         normalizeToWav16kMono(new URL(JFK).pathname, join(dir, "out.wav"), { format: "avi", maxSeconds: 60 }),
       ).rejects.toMatchObject({ code: "unsupported_media_type" });
+    }));
+});
+
+describe("decodeToWav16kMonoStream", () => {
+  it("streams the same samples the file decoding writes, so ranges read from either agree", () =>
+    withTempDir("t", async (dir) => {
+      const out = join(dir, "out.wav");
+      await normalizeToWav16kMono(new URL(JFK).pathname, out, { format: "wav", maxSeconds: 60 });
+      const fromFile = (await readFile(out)).subarray(44);
+      const chunks: Buffer[] = [];
+      for await (const c of decodeToWav16kMonoStream(new URL(JFK).pathname, { format: "wav", maxSeconds: 60 }))
+        chunks.push(c as Buffer);
+      const streamed = Buffer.concat(chunks);
+      expect(streamed.subarray(0, 4).toString()).toBe("RIFF");
+      expect(streamed.subarray(streamed.length - fromFile.length).equals(fromFile)).toBe(true);
+
+      const ranges: [string, number, number][] = [];
+      await forEachWavRange(
+        decodeToWav16kMonoStream(new URL(JFK).pathname, { format: "wav", maxSeconds: 60 }),
+        [{ key: "a", start: 2, end: 3.5 }],
+        async (key, samples, sampleRate) => {
+          ranges.push([key, samples.length, sampleRate]);
+          const at = 2 * 16_000 * 2;
+          expect(samples[0]).toBeCloseTo(fromFile.readInt16LE(at) / 32768, 6);
+        },
+      );
+      expect(ranges).toEqual([["a", 24_000, 16_000]]);
+    }));
+
+  it("fails the stream with undecodable_audio when the bytes are not the declared container", () =>
+    withTempDir("t", async (dir) => {
+      const input = join(dir, "in.mp3");
+      await writeFile(input, await readFile(JFK));
+      const drain = async () => {
+        for await (const _ of decodeToWav16kMonoStream(input, { format: "mp3", maxSeconds: 60 })) void _;
+      };
+      await expect(drain()).rejects.toMatchObject({ code: "undecodable_audio", retryable: false });
     }));
 });
