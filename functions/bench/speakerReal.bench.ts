@@ -635,8 +635,8 @@ it("speaker identification on real voices: who is marked as the user (oracle and
         "the conversations are short (conversationSeconds): voices that the diarizer puts in one found speaker, " +
           "with pauses under the grouping gap, become one segment of at most 30 s, and the turn check judges such a " +
           "segment as a whole (otherSpeechOnUserInMixedSegmentsShare)",
-        "the speakers also differ in recording channel (LibriVox, a 1961 broadcast, CMU close-talk), which can only " +
-          "make them easier to tell apart than voices in one room",
+        "the speakers also differ in recording channel (LibriVox, a 1961 broadcast, CMU close-talk): if anything, " +
+          "easier to tell apart than voices in one room (realSpeech.ts)",
       ],
     },
     oracle: report("oracle"),
