@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Applies the monitoring assets to a Firebase/GCP project with gcloud (README "Operating it"):
+# Applies the monitoring assets to a Firebase/GCP project with gcloud (docs/operations.md "Monitoring in the Cloud console"):
 #   PROJECT=my-project [COST_BUDGET_USD_PER_DAY=20] [NOTIFICATION_CHANNEL=projects/…/notificationChannels/…] \
 #     bash monitoring/apply.sh
 # Log-based metrics are created or updated, the dashboard is created (a second run creates a second copy: delete the

@@ -3,7 +3,7 @@
 # segments, speakers, reprocess, long recordings, cold starts), then the load test in the emulators on the production
 # path (FAL and OpenAI stand-ins; the offline transcriber would make it a test of this machine's CPUs). 12 uploads, not
 # 50: the Functions emulator runs every concurrent invocation in a worker process of its own (about 170 MiB) and keeps
-# it, so 12 uploads peak at 95 workers and 16 GiB; 50 would need about 65 GiB (see README, Benchmarks).
+# it, so 12 uploads peak at 95 workers and 16 GiB; 50 would need about 65 GiB (docs/benchmarks.md "Load").
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"

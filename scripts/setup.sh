@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Idempotent setup for a fresh clone. On this machine kind (Debian bookworm, no internet except the npm and Debian
+# Idempotent setup for a fresh clone. On Debian bookworm without internet access (only the npm and Debian
 # registries) it installs the Debian tools with apt, the npm dependencies (root: firebase-tools + Node 22; functions/),
 # builds the two small emulator JARs firebase-tools would otherwise download, and compiles the functions. Elsewhere
 # (macOS, or Linux without the gcloud emulator packages) it checks the tools are on PATH and leaves the emulators to

@@ -13,7 +13,8 @@ import type { ProviderCall } from "./model/usage.js";
 /**
  * firebase-functions' logger (structured JSON on stdout, which Cloud Logging parses into `jsonPayload`), plus a copy
  * of every line to LOG_TEE_FILE when that is set: the e2e run collects the lines the code really writes, and the
- * monitoring test checks every log-based metric's filter against them (monitoring/README.md). Unset in production.
+ * monitoring test checks every log-based metric's filter against them. Unset in production. See
+ * docs/operations.md "Monitoring in the Cloud console".
  */
 const tee = (severity: string) => (message: string, data: Record<string, unknown>) => {
   const file = process.env.LOG_TEE_FILE;

@@ -6,7 +6,7 @@ import java.util.regex.*;
  * Allow-all stand-in for firebase-tools' cloud-storage-rules-runtime JAR, which cannot be downloaded offline.
  * It speaks the runtime's JSON-lines protocol on stdin/stdout ("serve" mode): every ruleset loads and every
  * request is permitted. It does NOT evaluate storage.rules; the Admin SDK (all our server code) bypasses rules
- * anyway, and storage.rules denies all client access in production. See README "Emulators offline".
+ * anyway, and storage.rules denies all client access in production. See docs/development.md "Emulators offline".
  */
 public class StorageRulesStub {
   public static void main(String[] args) throws IOException {

@@ -17,7 +17,10 @@ export {
   type StageStateName,
 } from "./stages.js";
 
-/** The model name the app knows for a post-processed memory (FAL has no endpoint named whisperx; see README). */
+/**
+ * The model name the app knows for a post-processed memory (FAL has no endpoint named whisperx;
+ * docs/transcription.md "FAL (production)").
+ */
 export const POSTPROCESSING_MODEL = "fal_whisperx";
 
 const isoTime = z.string();

@@ -1,7 +1,8 @@
 /**
  * The pipeline, declared once: every stage, how its deliveries arrive, the phases the job shows for it, what follows
- * it, and whether the job needs it to complete. The runner, the hand-off, the re-drive, completion, the job view and
- * the README's stage list all read this table. Adding a stage: an entry here, a file in stages/, a trigger line.
+ * it, and whether the job needs it to complete. The runner, the hand-off, the re-drive, completion and the job view all
+ * read this table, and test/unit/readme.test.ts checks docs/architecture.md "Pipeline stages" against it. Adding a
+ * stage takes more than an entry here: docs/architecture.md "Adding a stage" lists every file.
  */
 import type { Postprocessing } from "../model/job.js";
 import { STAGE_NAMES, type StageName } from "../model/stages.js";
@@ -14,7 +15,7 @@ export type StageTrigger = { kind: "storage"; redriveTopic: string } | { kind: "
 
 export interface StageDefinition {
   name: StageName;
-  /** What the stage does, for the README and the job view. */
+  /** What the stage does, in one line (docs/architecture.md "Pipeline stages" says it at length). */
   summary: string;
   /** How deliveries arrive: storage finalize events on the post-processing bucket, or messages on a topic. */
   trigger: StageTrigger;

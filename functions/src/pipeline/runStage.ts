@@ -1,7 +1,8 @@
 /**
- * The protocol every stage follows (README "Job state"): claim the stage in a transaction (or skip a duplicate,
- * re-send a lost hand-off, fail a job out of attempts), do the work, finish the stage and hand the job on (or end
- * it), and classify a failure. Stages supply only the work; which stage comes next is the pipeline table's business.
+ * The protocol every stage follows (docs/architecture.md "The stage protocol"): claim the stage in a transaction (or
+ * skip a duplicate, re-send a lost hand-off, fail a job out of attempts), do the work, finish the stage and hand the
+ * job on (or end it), and classify a failure. Stages supply only the work; which stage comes next is the pipeline
+ * table's business.
  */
 import type { DocumentData } from "firebase-admin/firestore";
 import type { Config } from "../config.js";

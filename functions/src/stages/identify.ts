@@ -43,7 +43,7 @@ export const REEMBED_BUDGET_MS = 120_000;
 /**
  * The most transcript a memory document holds (Firestore's limit is 1 MiB for the whole document, which also has the
  * job and the structure). With MAX_AUDIO_SECONDS at 4 hours, a transcript stays far below (about 0.4 MiB for four
- * hours of dense talk, README "Long recordings").
+ * hours of dense talk, docs/failure-modes.md "Long recordings").
  */
 export const MAX_TRANSCRIPT_BYTES = 800 * 1024;
 

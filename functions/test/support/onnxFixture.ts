@@ -1,6 +1,6 @@
 /**
  * Tiny wespeaker-style speaker models (`feats [N, T, 80]` → `embs [N, D]`, with wespeaker's metadata props), built in
- * pure JS with onnx-proto. No pretrained speaker model is in npm or Debian (README "Speaker identification"), so
+ * pure JS with onnx-proto. No pretrained speaker model is in npm or Debian (docs/speakers.md "Embedders"), so
  * these exercise the real ONNX loading and inference path; a real wespeaker/3D-Speaker export has the same interface.
  */
 import { mkdtemp, writeFile } from "node:fs/promises";

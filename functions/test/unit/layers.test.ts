@@ -1,5 +1,5 @@
 /**
- * The layer rule (README "Code layout"): imports point one way,
+ * The layer rule (docs/architecture.md "Code layout"): imports point one way,
  * triggers → http / stages / scheduled → pipeline / store / providers → audio / speaker / transcript → model / config /
  * logs / errors. A module may import from its own layer or below, and the folders' import graph has no cycle.
  */

@@ -1,14 +1,26 @@
 /**
- * The README's stage list is the pipeline table (pipeline/definition.ts), rendered; its tables are whole; every
- * command it lists resolves (scripts/check-readme.mjs --resolve; `npm run check:readme` also runs them).
+ * The README and docs/*.md stay true. The stage list in docs/architecture.md "Pipeline stages" is the pipeline table
+ * (pipeline/definition.ts), rendered; no table is split in two; and scripts/check-readme.mjs --resolve finds that every
+ * command they show resolves, every router route is documented (and every documented route exists), every param of
+ * config.ts is in docs/configuration.md, every heading a code comment cites exists and every relative link resolves.
+ * (`npm run check:readme` also runs the commands.)
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { PIPELINE, type StageDefinition } from "../../src/pipeline/definition.js";
 
-const README = new URL("../../../README.md", import.meta.url);
+const ROOT = new URL("../../../", import.meta.url);
+const ARCHITECTURE = new URL("docs/architecture.md", ROOT);
+/** The README, then docs/*.md. */
+const DOC_FILES = [
+  "README.md",
+  ...readdirSync(new URL("docs/", ROOT))
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 
 function row(s: StageDefinition, i: number): string {
   const trigger =
@@ -32,38 +44,64 @@ const cells = (table: string) =>
         .map((c) => c.trim().replace(/^-+$/, "---")),
     );
 
-describe("README", () => {
-  it("lists the stages exactly as the pipeline table declares them", () => {
-    const text = readFileSync(README, "utf8");
+/** The output of `check-readme.mjs --resolve`, run once; its failure (exit 1) is thrown with everything it printed. */
+let checkOutput: string | undefined;
+function checkReadme(): string {
+  if (checkOutput !== undefined) return checkOutput;
+  const script = fileURLToPath(new URL("scripts/check-readme.mjs", ROOT));
+  try {
+    checkOutput = execFileSync(process.execPath, [script, "--resolve"], { encoding: "utf8", stdio: "pipe" });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout: string; stderr: string };
+    throw new Error(`${stdout}${stderr}`, { cause: error });
+  }
+  return checkOutput;
+}
+
+describe("README and docs", () => {
+  it("list the stages exactly as the pipeline table declares them (docs/architecture.md)", () => {
+    const text = readFileSync(ARCHITECTURE, "utf8");
     const section = /<!-- pipeline-stages:start -->\n([\s\S]*?)\n<!-- pipeline-stages:end -->/.exec(text)?.[1];
     const expected = [
       "| # | stage | trigger | phases (waiting → running) | then | required |",
       "| --- | --- | --- | --- | --- | --- |",
       ...PIPELINE.map(row),
     ].join("\n");
-    expect(section, "the README has the stage table between its markers").toBeDefined();
-    expect(cells(section!), "regenerate the README's stage table from pipeline/definition.ts").toEqual(cells(expected));
+    expect(section, "docs/architecture.md has the stage table between its markers").toBeDefined();
+    expect(cells(section!), "edit docs/architecture.md's stage table to match pipeline/definition.ts").toEqual(
+      cells(expected),
+    );
   });
 
-  it("has no table split in two by a blank line (each run of table lines starts with a header and a separator)", () => {
-    const lines = readFileSync(README, "utf8").split("\n");
-    const broken = lines
-      .map((line, i) => ({ line, i }))
-      .filter(({ line, i }) => line.startsWith("|") && !lines[i - 1]?.startsWith("|"))
-      .filter(({ i }) => !/^\|(\s*:?-{3,}:?\s*\|)+\s*$/.test(lines[i + 1] ?? ""))
-      .map(({ line, i }) => `README:${i + 1}: ${line.slice(0, 60)}`);
+  it("have no table split by a blank line (each run of table lines starts with a header and a separator)", () => {
+    const broken = DOC_FILES.flatMap((file) => {
+      const lines = readFileSync(new URL(file, ROOT), "utf8").split("\n");
+      return lines
+        .map((line, i) => ({ line, i }))
+        .filter(({ line, i }) => line.startsWith("|") && !lines[i - 1]?.startsWith("|"))
+        .filter(({ i }) => !/^\|(\s*:?-{3,}:?\s*\|)+\s*$/.test(lines[i + 1] ?? ""))
+        .map(({ line, i }) => `${file}:${i + 1}: ${line.slice(0, 60)}`);
+    });
     expect(broken, "a table whose first row is not followed by a | --- | separator").toEqual([]);
   });
 
-  it("lists only commands that resolve: npm scripts, files, local tools (scripts/check-readme.mjs --resolve)", () => {
-    const script = fileURLToPath(new URL("../../../scripts/check-readme.mjs", import.meta.url));
-    let output: string;
-    try {
-      output = execFileSync(process.execPath, [script, "--resolve"], { encoding: "utf8", stdio: "pipe" });
-    } catch (error) {
-      const { stdout, stderr } = error as { stdout: string; stderr: string };
-      throw new Error(`${stdout}${stderr}`, { cause: error });
-    }
-    expect(output).toMatch(/all \d+ README commands resolve/);
+  it("show only commands that resolve: npm scripts, files, local tools", () => {
+    expect(checkReadme()).toMatch(/all \d+ commands of the README and docs\/\*\.md resolve/);
+  });
+
+  it("document every route of the router in docs/api.md and the README, and no other", () => {
+    expect(checkReadme()).toMatch(/✔ \d+ routes of functions\/src\/http\/app\.ts documented/);
+  });
+
+  it("list every param and secret of config.ts in docs/configuration.md", () => {
+    expect(checkReadme()).toMatch(/✔ \d+ params and secrets of functions\/src\/config\.ts/);
+  });
+
+  it("have every heading that code comments cite", () => {
+    expect(checkReadme()).toMatch(/✔ \d+ headings cited by code comments exist/);
+  });
+
+  it("link only to files and headings that exist", () => {
+    expect(checkReadme()).toMatch(/✔ \d+ relative links of the README and docs\/\*\.md resolve/);
   });
 });

@@ -1,4 +1,4 @@
-/** Builds the emotion analyzer from configuration (docs/emotion.md). */
+/** Builds the emotion analyzer from configuration (docs/emotion.md "Analyzers"). */
 import type { Config } from "../../config.js";
 import { chooseAdapter } from "../choose.js";
 import type { EmotionAnalyzer } from "./types.js";

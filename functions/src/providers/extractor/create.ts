@@ -1,4 +1,4 @@
-/** Builds the extractor from configuration (README "Reprocessing"). */
+/** Builds the extractor from configuration (docs/extraction-and-search.md "Structure extraction"). */
 import type { Config } from "../../config.js";
 import { chooseAdapter } from "../choose.js";
 import type { Extractor } from "./types.js";

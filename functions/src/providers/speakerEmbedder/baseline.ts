@@ -1,7 +1,7 @@
 /**
  * A weight-free speaker embedding: statistics of MFCCs and log-F0 over the loud, voiced frames of a stretch of speech.
  * It is the zero-config default and test double where no pretrained speaker model is available (none is in npm or
- * Debian). It separates clearly different voices, not similar ones (README "Speaker identification").
+ * Debian). It separates clearly different voices, not similar ones (docs/speakers.md "Embedders").
  */
 import { speakerCalibrationSchema, type SpeakerEmbedder } from "../../model/speaker.js";
 import calibration from "./baseline.calibration.json" with { type: "json" };

@@ -7,7 +7,10 @@
 import type { SpeakerEmbedder } from "../../model/speaker.js";
 import { DEFAULT_MATCH_RULE, speakerScoring, type SpeakerScoring } from "../../speaker/scoring.js";
 
-/** Plain cosine threshold for a model deployed without a calibration (README: calibrate it with the bench). */
+/**
+ * Plain cosine threshold for a model deployed without a calibration (calibrate it with the bench:
+ * docs/speakers.md "Calibration beside the model").
+ */
 export const UNCALIBRATED_THRESHOLD = 0.995;
 
 export function scoringFor(

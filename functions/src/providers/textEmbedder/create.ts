@@ -1,4 +1,4 @@
-/** Builds the text embedder from configuration (docs/extraction-and-search.md). */
+/** Builds the text embedder from configuration (docs/extraction-and-search.md "Memory vectors and search"). */
 import type { Config } from "../../config.js";
 import { chooseAdapter } from "../choose.js";
 import type { TextEmbedder } from "./types.js";

@@ -1,4 +1,4 @@
-/** Chooses and builds the transcriber from configuration (docs/transcription.md). */
+/** Chooses and builds the transcriber from configuration (docs/transcription.md "Choosing the transcriber"). */
 import type { Config } from "../../config.js";
 import { permanent } from "../../errors.js";
 import type { FalSettings } from "./fal.js";

@@ -1,6 +1,6 @@
 /**
  * The offline transcriber: pocketsphinx (Debian) for words, Silero VAD + speaker embeddings + clustering for who
- * spoke. Weak recognition (see README), but real, and it needs no key and no network.
+ * spoke. Weak recognition (docs/transcription.md "Offline"), but real, and it needs no key and no network.
  */
 import { join } from "node:path";
 import { sliceSamples, writeWavSamples } from "../../audio/pcm.js";
