@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { PIPELINE, type StageDefinition } from "../../src/pipeline/definition.js";
+import { renderStageTable, replaceStageTable } from "../../src/pipeline/stageTable.js";
 
 const ROOT = new URL("../../../", import.meta.url);
 const ARCHITECTURE = new URL("docs/architecture.md", ROOT);
@@ -21,15 +22,6 @@ const DOC_FILES = [
     .sort()
     .map((f) => `docs/${f}`),
 ];
-
-function row(s: StageDefinition, i: number): string {
-  const trigger =
-    s.trigger.kind === "storage" ? "storage finalize (post-processing bucket)" : `Pub/Sub \`${s.trigger.topic}\``;
-  const then = s.next.length ? s.next.map((n) => `\`${n}\``).join(", ") : "—";
-  const required = s.required ? "yes" : s.includedIn ? "no (only with `emotional_feedback`)" : "no";
-  const phases = `\`${s.phases.waiting}\` → \`${s.phases.running}\``;
-  return `| ${i + 1} | \`${s.name}\` | ${trigger} | ${phases} | ${then} | ${required} |`;
-}
 
 /** A Markdown table as rows of trimmed cells, so column padding (Prettier aligns tables) does not matter. */
 const cells = (table: string) =>
@@ -62,15 +54,21 @@ describe("README and docs", () => {
   it("list the stages exactly as the pipeline table declares them (docs/architecture.md)", () => {
     const text = readFileSync(ARCHITECTURE, "utf8");
     const section = /<!-- pipeline-stages:start -->\n([\s\S]*?)\n<!-- pipeline-stages:end -->/.exec(text)?.[1];
-    const expected = [
-      "| # | stage | trigger | phases (waiting → running) | then | required |",
-      "| --- | --- | --- | --- | --- | --- |",
-      ...PIPELINE.map(row),
-    ].join("\n");
+    const expected = renderStageTable();
     expect(section, "docs/architecture.md has the stage table between its markers").toBeDefined();
-    expect(cells(section!), "edit docs/architecture.md's stage table to match pipeline/definition.ts").toEqual(
-      cells(expected),
+    expect(cells(section!), "regenerate it: npm run gen:stages").toEqual(cells(expected));
+  });
+
+  it("get the stage table from the generator, which renders every stage of a table, markers kept", () => {
+    const extra: StageDefinition = { ...PIPELINE.at(-1)!, name: "language" as StageDefinition["name"], next: [] };
+    const table = renderStageTable([...PIPELINE, extra]);
+    expect(table.split("\n")).toHaveLength(PIPELINE.length + 3);
+    expect(table).toContain("| `language` |");
+    const page = "intro\n<!-- pipeline-stages:start -->\nold\n<!-- pipeline-stages:end -->\nrest";
+    expect(replaceStageTable(page, table)).toBe(
+      `intro\n<!-- pipeline-stages:start -->\n${table}\n<!-- pipeline-stages:end -->\nrest`,
     );
+    expect(() => replaceStageTable("no markers", table)).toThrow(/markers/);
   });
 
   it("have no table split by a blank line (each run of table lines starts with a header and a separator)", () => {
