@@ -28,7 +28,9 @@ export interface RunningStage {
   fraction: number;
 }
 
-type JobView = Pick<Postprocessing, "status" | "stages" | "emotional_feedback" | "audio"> & { phase: string };
+type JobView = Pick<Postprocessing, "status" | "stages" | "emotional_feedback" | "audio" | "progress"> & {
+  phase: string;
+};
 
 /** Milliseconds `stage` usually takes for this job's audio. */
 /** Until the audio is measured, a minute is assumed: the shares between stages matter, not the total. */
@@ -52,9 +54,11 @@ export function jobProgress(pp: JobView, speed: Speed, running: RunningStage | n
     else if (running?.stage === name) done += ms * Math.min(1, Math.max(0, running.fraction));
   }
   const share = total > 0 ? done / total : 0;
+  // Never below what the app was last shown: the shares move when the audio is measured or the speed figures change.
+  const shown = pp.progress?.percent ?? 0;
   return {
     phase: pp.phase,
-    percent: Math.min(99, Math.floor(share * 100)),
+    percent: Math.max(Math.min(99, shown), Math.min(99, Math.floor(share * 100))),
     eta_seconds: duration === undefined ? null : Math.max(1, Math.round((total - done) / 1000)),
   };
 }

@@ -83,6 +83,8 @@ export function buildRerunPostprocessing(
     fail_reason: null,
     job_id: job.jobId,
     phase: job.phase,
+    // The earlier job's progress ended at 100: the re-run starts its own.
+    progress: { phase: job.phase, percent: 0, eta_seconds: null },
     // A re-run never repeats the optional emotion analysis (it would pay again for the same audio).
     emotional_feedback: false,
     created_at: at,

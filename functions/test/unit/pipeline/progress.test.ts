@@ -58,6 +58,19 @@ describe("jobProgress", () => {
     });
   });
 
+  it("never goes below the percent last shown, when the speed figures or the measured duration move the shares", () => {
+    const midway = job({ prepare_audio: "done", transcribe: "processing" }, 30);
+    // Measured first as the long stage, then the speed figures say it is short: half of it is less of the job.
+    const longStage = { transcribe: { fixedMs: 0, msPerAudioSecond: 5000 } };
+    const shortStage = { transcribe: { fixedMs: 0, msPerAudioSecond: 10 } };
+    const before = jobProgress(midway, longStage, { stage: "transcribe", fraction: 0.5 });
+    const unguarded = jobProgress(midway, shortStage, { stage: "transcribe", fraction: 0.5 });
+    expect(unguarded.percent).toBeLessThan(before.percent); // what the guard is for
+    const after = jobProgress({ ...midway, progress: before }, shortStage, { stage: "transcribe", fraction: 0.5 });
+    expect(after.percent).toBe(before.percent);
+    expect(jobProgress({ ...midway, progress: { ...before, percent: 100 } }, shortStage).percent).toBe(99);
+  });
+
   it("ignores the optional emotion stage: it never holds the job up", () => {
     const a = jobProgress(job({ prepare_audio: "done", transcribe: "processing" }, 30), {});
     const b = jobProgress(job({ prepare_audio: "done", transcribe: "processing", emotion: "done" }, 30), {});
