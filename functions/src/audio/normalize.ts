@@ -25,6 +25,34 @@ const tooLong = (seconds: number, max: number) =>
       `at most ${max} s are accepted.`,
   );
 
+/** ffmpeg's arguments to decode `inputPath` to 16 kHz mono 16-bit PCM WAV, up to where its output goes. */
+function decodeArgs(inputPath: string, options: NormalizeOptions): string[] {
+  return [
+    "-f",
+    demuxerFor(options.format),
+    "-i",
+    inputPath,
+    // One second past the cap, so audio over it is seen (and refused) rather than silently cut.
+    "-t",
+    String(options.maxSeconds + 1),
+    "-vn",
+    "-ac",
+    "1",
+    "-ar",
+    String(TARGET_SAMPLE_RATE),
+    "-c:a",
+    "pcm_s16le",
+    "-map_metadata",
+    "-1",
+    "-fflags",
+    "+bitexact",
+    "-flags:a",
+    "+bitexact",
+    "-f",
+    "wav",
+  ];
+}
+
 /**
  * Converts `inputPath` to 16 kHz mono 16-bit PCM WAV at `outputPath` and returns its duration in seconds.
  * Audio ffmpeg cannot decode is a permanent failure: retrying would not help.
@@ -37,32 +65,7 @@ export async function normalizeToWav16kMono(
   const declared = await declaredDurationSeconds(inputPath, options.format);
   if (declared !== null && declared > options.maxSeconds + 0.5) throw tooLong(declared, options.maxSeconds);
   try {
-    await runFfmpeg([
-      "-f",
-      demuxerFor(options.format),
-      "-i",
-      inputPath,
-      // One second past the cap, so audio over it is seen (and refused) rather than silently cut.
-      "-t",
-      String(options.maxSeconds + 1),
-      "-vn",
-      "-ac",
-      "1",
-      "-ar",
-      String(TARGET_SAMPLE_RATE),
-      "-c:a",
-      "pcm_s16le",
-      "-map_metadata",
-      "-1",
-      "-fflags",
-      "+bitexact",
-      "-flags:a",
-      "+bitexact",
-      "-f",
-      "wav",
-      "-y",
-      outputPath,
-    ]);
+    await runFfmpeg([...decodeArgs(inputPath, options), "-y", outputPath]);
   } catch (err) {
     throw permanent("undecodable_audio", `The audio could not be decoded: ${(err as Error).message}`);
   }
@@ -78,21 +81,9 @@ export async function normalizeToWav16kMono(
  * Audio ffmpeg cannot decode fails the stream with `undecodable_audio`.
  */
 export function decodeToWav16kMonoStream(inputPath: string, options: NormalizeOptions): Readable {
-  const args = ["-f", demuxerFor(options.format), "-i", inputPath, "-t", String(options.maxSeconds + 1)];
   async function* decoded() {
     try {
-      yield* streamFfmpeg(
-        [...args, "-vn", "-ac", "1", "-ar", String(TARGET_SAMPLE_RATE), "-c:a", "pcm_s16le"].concat([
-          "-map_metadata",
-          "-1",
-          "-fflags",
-          "+bitexact",
-          "-flags:a",
-          "+bitexact",
-          "-f",
-          "wav",
-        ]),
-      );
+      yield* streamFfmpeg(decodeArgs(inputPath, options));
     } catch (err) {
       throw permanent("undecodable_audio", `The audio could not be decoded: ${(err as Error).message}`);
     }

@@ -16,6 +16,22 @@ export interface SampleRange<K> {
 const MAX_HEADER_BYTES = 64 * 1024;
 
 /**
+ * The header of a 16-bit mono PCM WAV stream from its first bytes: null while more are needed; throws when they are
+ * not one (no data chunk in the first MAX_HEADER_BYTES, or another sample format).
+ */
+function monoPcmHeader(head: Buffer) {
+  const info = parseWavHeader(head, Number.MAX_SAFE_INTEGER);
+  if (!info) {
+    if (head.length > MAX_HEADER_BYTES) throw new Error("Not a WAV file (no data chunk in the first 64 KiB)");
+    return null;
+  }
+  if (info.channels !== 1 || info.bitsPerSample !== 16) {
+    throw new Error(`Expected 16-bit mono PCM WAV, got ${info.channels} channel(s) of ${info.bitsPerSample}-bit audio`);
+  }
+  return info;
+}
+
+/**
  * The samples of each range (in [-1, 1]), grouped by key in the order given. Ranges may overlap; parts past the end of
  * the audio are cut. Throws when the stream is not 16-bit mono PCM WAV.
  */
@@ -52,16 +68,8 @@ export async function readWavRanges<K>(
       continue;
     }
     head = Buffer.concat([head, data]);
-    info = parseWavHeader(head, Number.MAX_SAFE_INTEGER);
-    if (!info) {
-      if (head.length > MAX_HEADER_BYTES) throw new Error("Not a WAV file (no data chunk in the first 64 KiB)");
-      continue;
-    }
-    if (info.channels !== 1 || info.bitsPerSample !== 16) {
-      throw new Error(
-        `Expected 16-bit mono PCM WAV, got ${info.channels} channel(s) of ${info.bitsPerSample}-bit audio`,
-      );
-    }
+    info = monoPcmHeader(head);
+    if (!info) continue;
     const rate = info.sampleRate;
     slots = ranges.map((r) => {
       const from = Math.max(0, Math.round(r.start * rate));
@@ -125,16 +133,8 @@ export async function forEachWavRange<K>(
     const data = chunk as Buffer;
     if (!info) {
       head = Buffer.concat([head, data]);
-      info = parseWavHeader(head, Number.MAX_SAFE_INTEGER);
-      if (!info) {
-        if (head.length > MAX_HEADER_BYTES) throw new Error("Not a WAV file (no data chunk in the first 64 KiB)");
-        continue;
-      }
-      if (info.channels !== 1 || info.bitsPerSample !== 16) {
-        throw new Error(
-          `Expected 16-bit mono PCM WAV, got ${info.channels} channel(s) of ${info.bitsPerSample}-bit audio`,
-        );
-      }
+      info = monoPcmHeader(head);
+      if (!info) continue;
       const rate = info.sampleRate;
       pending = ranges
         .map((r) => {
