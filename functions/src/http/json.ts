@@ -2,7 +2,7 @@
 import { Timestamp } from "firebase-admin/firestore";
 import type { Postprocessing } from "../model/job.js";
 import { totalCostUsd } from "../model/usage.js";
-import { PIPELINE } from "../pipeline/definition.js";
+import { jobFlag, PIPELINE, UPLOAD_FLAGS } from "../pipeline/definition.js";
 
 export function toJsonValue(value: unknown): unknown {
   if (value instanceof Timestamp) return value.toDate().toISOString();
@@ -53,7 +53,8 @@ export function toJobView(memoryId: string, pp: Postprocessing): Record<string, 
     progress: pp.progress ?? null,
     model: pp.model,
     fail_reason: pp.fail_reason,
-    emotional_feedback: pp.emotional_feedback,
+    // Each upload flag (e.g. emotional_feedback) as the upload was asked: the view the app already reads.
+    ...Object.fromEntries(UPLOAD_FLAGS.map((flag) => [flag, jobFlag(pp, flag)])),
     created_at: pp.created_at,
     updated_at: pp.updated_at,
     completed_at: pp.completed_at ?? null,

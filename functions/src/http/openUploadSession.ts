@@ -16,7 +16,7 @@ import { releaseUsage } from "../store/usage.js";
 import { uploadMetadata } from "../store/objects.js";
 import { toAppMemory } from "./json.js";
 import { authenticate } from "./auth.js";
-import { emotionalFeedbackParam, memoryIdParam } from "./requestParams.js";
+import { uploadFlagsParam, memoryIdParam } from "./requestParams.js";
 import { assertMemoryAcceptsJob, startJobForUpload } from "./startJob.js";
 
 const bodySchema = z.object({
@@ -28,7 +28,7 @@ export async function openUploadSession(req: Request, res: Response): Promise<vo
   const config = loadConfig();
   const uid = await authenticate(req);
   const memoryId = memoryIdParam(req);
-  const emotionalFeedback = emotionalFeedbackParam(req);
+  const flags = uploadFlagsParam(req);
   if (!req.is("application/json"))
     throw new HttpError(415, "unsupported_media_type", "Send a JSON body {content_type, size_bytes}.");
   const parsed = bodySchema.safeParse(req.body);
@@ -51,7 +51,7 @@ export async function openUploadSession(req: Request, res: Response): Promise<vo
   const created = await startJobForUpload({
     uid,
     memoryId,
-    emotionalFeedback,
+    flags,
     format,
     sizeBytes,
     via: "resumable",
@@ -72,7 +72,7 @@ export async function openUploadSession(req: Request, res: Response): Promise<vo
           // X-Upload-Content-Length: Cloud Storage holds the session to the declared size (prepare_audio checks the
           // finalized object's size against it too: the Storage emulator does not enforce it).
           contentLength: sizeBytes,
-          metadata: uploadMetadata(job, emotionalFeedback, "resumable"),
+          metadata: uploadMetadata(job, flags, "resumable"),
         },
         origin: req.get("origin") ?? undefined,
       });

@@ -8,8 +8,14 @@ import type { Request, Response } from "express";
 import { loadConfig } from "../config.js";
 import { HttpError } from "../errors.js";
 import * as logs from "../logs.js";
-import { STAGE_NAMES, type StageName } from "../model/job.js";
-import { stageDefinition } from "../pipeline/definition.js";
+import {
+  isStageName,
+  previousStage,
+  STAGE_NAMES,
+  stageDefinition,
+  upstreamOf,
+  type StageName,
+} from "../pipeline/definition.js";
 import { handOff } from "../pipeline/handOff.js";
 import { bucket } from "../store/firebase.js";
 import { startRerun } from "../store/reruns.js";
@@ -22,15 +28,16 @@ export async function rerunStage(req: Request, res: Response): Promise<void> {
   const uid = await authenticate(req);
   const memoryId = memoryIdParam(req);
   const stage = String(req.params.stage ?? "");
-  if (!(STAGE_NAMES as readonly string[]).includes(stage)) {
+  if (!isStageName(stage)) {
     throw new HttpError(400, "invalid_argument", `Unknown stage "${stage}"; stages are ${STAGE_NAMES.join(", ")}.`);
   }
-  const name = stage as StageName;
+  const name = stage;
   const { jobId, memory } = await startRerun({
     uid,
     memoryId,
     stage: name,
     phase: stageDefinition(name).phases.waiting,
+    upstream: upstreamOf(name),
     now: new Date(),
     staleAfterMs: config.jobStaleAfterMs,
     retentionMs: config.retentionMs,
@@ -55,8 +62,9 @@ export async function rerunStage(req: Request, res: Response): Promise<void> {
 }
 
 /**
- * Queues the re-run's stage, as the stage before it would. Returns whether the message went out; a failure is logged,
- * never thrown: the job is already committed and the scheduled re-drive delivers a pending stage's lost message.
+ * Queues the re-run's stage, as the stage whose `next` names it would. Returns whether the message went out; a failure
+ * is logged, never thrown: the job is already committed and the scheduled re-drive delivers a pending stage's lost
+ * message.
  */
 export async function handOffRerun(
   job: { uid: string; memoryId: string; jobId: string },
@@ -64,7 +72,9 @@ export async function handOffRerun(
   send: (from: StageName, next: StageName[]) => Promise<void>,
 ): Promise<boolean> {
   try {
-    await send(STAGE_NAMES[STAGE_NAMES.indexOf(stage) - 1], [stage]);
+    const from = previousStage(stage);
+    if (!from) throw new Error(`Stage ${stage} has no stage before it to hand off from`);
+    await send(from, [stage]);
     return true;
   } catch (err) {
     logs.rerunHandOffFailed({ ...job, stage }, err);

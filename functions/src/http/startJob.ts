@@ -25,7 +25,8 @@ export interface StartedJob extends CreatedJob {
 export async function startJobForUpload(opts: {
   uid: string;
   memoryId: string;
-  emotionalFeedback: boolean;
+  /** The upload flags (requestParams.ts uploadFlagsParam). */
+  flags: Record<string, boolean>;
   format: AudioFormat;
   sizeBytes: number | null;
   via: "multipart" | "resumable";
@@ -37,7 +38,7 @@ export async function startJobForUpload(opts: {
   const objectName = uploadObjectName(job, opts.format.ext);
   const created = await createJob({
     ...job,
-    emotionalFeedback: opts.emotionalFeedback,
+    flags: opts.flags,
     now: new Date(),
     staleAfterMs: opts.config.jobStaleAfterMs,
     usage: { seconds: opts.estimatedSeconds ?? 0, caps: opts.config.fairUse },

@@ -18,14 +18,14 @@ import { uploadMetadata, writeNewObject } from "../store/objects.js";
 import { toAppMemory } from "./json.js";
 import { authenticate } from "./auth.js";
 import { parseMultipartFile } from "./multipart.js";
-import { emotionalFeedbackParam, jobLocation, memoryIdParam } from "./requestParams.js";
+import { uploadFlagsParam, jobLocation, memoryIdParam } from "./requestParams.js";
 import { assertMemoryAcceptsJob, startJobForUpload, type StartedJob } from "./startJob.js";
 
 export async function uploadForPostProcessing(req: Request, res: Response): Promise<void> {
   const config = loadConfig();
   const uid = await authenticate(req);
   const memoryId = memoryIdParam(req);
-  const emotionalFeedback = emotionalFeedbackParam(req);
+  const flags = uploadFlagsParam(req);
   const ctx = { uid, memoryId };
   await assertMemoryAcceptsJob(uid, memoryId, config);
 
@@ -38,7 +38,7 @@ export async function uploadForPostProcessing(req: Request, res: Response): Prom
   const created = await startJobForUpload({
     uid,
     memoryId,
-    emotionalFeedback,
+    flags,
     format,
     sizeBytes: upload.size,
     via: "multipart",
@@ -47,7 +47,7 @@ export async function uploadForPostProcessing(req: Request, res: Response): Prom
   });
   const { job, objectName } = created;
   const jobId = job.jobId;
-  const metadata = uploadMetadata(job, emotionalFeedback, "multipart");
+  const metadata = uploadMetadata(job, flags, "multipart");
   try {
     await Promise.all([
       created.keepRecording

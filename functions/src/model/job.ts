@@ -4,16 +4,14 @@
  * malformed document is a clear permanent error where it is read, not a crash somewhere later.
  */
 import { z } from "zod";
-import { POSTPROCESSING_STATUSES, STAGE_NAMES, STAGE_STATES, TERMINAL_STATUSES } from "./stages.js";
+import { POSTPROCESSING_STATUSES, STAGE_STATES, TERMINAL_STATUSES } from "./stages.js";
 import { usageSchema } from "./usage.js";
 
 export {
   POSTPROCESSING_STATUSES,
-  STAGE_NAMES,
   STAGE_STATES,
   TERMINAL_STATUSES,
   type PostprocessingStatus,
-  type StageName,
   type StageStateName,
 } from "./stages.js";
 
@@ -94,7 +92,12 @@ export const postprocessingSchema = z.looseObject({
   job_id: z.string().min(1),
   /** What the job is doing or waiting for, e.g. "awaiting_upload", "preparing_audio", "transcribing". */
   phase: z.string(),
-  emotional_feedback: z.boolean(),
+  /**
+   * The upload's flags (`?<flag>=true`) that optional stages need (pipeline/definition.ts `onlyWith`), e.g.
+   * `{ emotional_feedback: true }`. Absent on jobs written before flags were one object, which
+   * held each as a boolean field of its own (pipeline/definition.ts `jobFlag` reads both).
+   */
+  flags: z.record(z.string(), z.boolean()).optional(),
   /** What the app shows: phase, percent done and the estimated seconds left (pipeline/progress.ts). */
   progress: z.object({ phase: z.string(), percent: z.number(), eta_seconds: z.number().nullable() }).optional(),
   created_at: isoTime,
@@ -111,7 +114,8 @@ export const postprocessingSchema = z.looseObject({
    */
   erased: z.boolean().optional(),
   audio: jobAudioSchema,
-  stages: z.partialRecord(z.enum(STAGE_NAMES), stageStateSchema),
+  /** Per stage (pipeline/definition.ts names them), its state; a stage the job has not reached is absent. */
+  stages: z.record(z.string(), stageStateSchema.optional()),
   transcript: jobTranscriptSchema.optional(),
   /** The grouped segments (Storage JSON) between `segment` and `identify`. */
   segments: z.object({ object: z.string(), count: z.number() }).optional(),
@@ -126,7 +130,7 @@ export const postprocessingSchema = z.looseObject({
   /** When the reused artifacts were made: their retention counts from then. */
   artifacts_created_at: isoTime.optional(),
   /** Set on a job that re-runs one stage of an earlier job. */
-  rerun: z.object({ stage: z.enum(STAGE_NAMES), of_job: z.string() }).optional(),
+  rerun: z.object({ stage: z.string(), of_job: z.string() }).optional(),
 });
 export type Postprocessing = z.infer<typeof postprocessingSchema>;
 
@@ -147,7 +151,8 @@ export type JobMessage = JobRef;
 
 /** Custom metadata on uploaded objects in the post-processing bucket. */
 export const uploadMetadataSchema = jobRefSchema.extend({
-  emotionalFeedback: z.enum(["true", "false"]).default("false"),
+  /** The upload's flags that are set, comma-separated (e.g. "emotional_feedback"); the job holds them too. */
+  flags: z.string().default(""),
   uploadedVia: z.enum(["multipart", "resumable"]).default("multipart"),
 });
 export type UploadMetadata = z.input<typeof uploadMetadataSchema>;

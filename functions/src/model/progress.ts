@@ -1,5 +1,4 @@
 /** The job's progress as the app shows it, and the measured speed of the stages it is estimated from. */
-import type { StageName } from "./job.js";
 
 export interface Progress {
   phase: string;
@@ -11,4 +10,5 @@ export interface Progress {
 
 /** Typical work per stage: fixed milliseconds plus milliseconds per second of audio. */
 export type StageSpeed = { fixedMs: number; msPerAudioSecond: number };
-export type Speed = Partial<Record<StageName, StageSpeed>>;
+/** Per stage name (pipeline/definition.ts). */
+export type Speed = Partial<Record<string, StageSpeed>>;

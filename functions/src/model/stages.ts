@@ -1,12 +1,9 @@
-/** Job statuses and stage names: plain constants, with no schema library, for modules loaded at every cold start. */
+/**
+ * Job and stage statuses: plain constants, with no schema library, for modules loaded at every cold start. */
 
 export const POSTPROCESSING_STATUSES = ["not_started", "in_progress", "completed", "canceled", "failed"] as const;
 export type PostprocessingStatus = (typeof POSTPROCESSING_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly PostprocessingStatus[] = ["completed", "canceled", "failed"];
-
-/** Every stage, in pipeline order (pipeline/definition.ts says what each does and what follows it). */
-export const STAGE_NAMES = ["prepare_audio", "transcribe", "segment", "identify", "reprocess", "emotion"] as const;
-export type StageName = (typeof STAGE_NAMES)[number];
 
 /**
  * `waiting`: handed to a provider (e.g. FAL) whose result arrives later by webhook or poll. `skipped`: an optional

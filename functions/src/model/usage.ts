@@ -3,13 +3,13 @@
  * it was billed on (audio seconds, tokens) and an estimated cost from the price table (config PRICES_USD).
  */
 import { z } from "zod";
-import { STAGE_NAMES } from "./stages.js";
 
 export const providerCallSchema = z.object({
   provider: z.enum(["fal", "openai", "hume"]),
   kind: z.enum(["transcription", "chat", "embedding", "expression"]),
   model: z.string(),
-  stage: z.enum(STAGE_NAMES),
+  /** The stage that paid for it (pipeline/definition.ts). */
+  stage: z.string(),
   request_id: z.string().nullable(),
   audio_seconds: z.number().optional(),
   input_tokens: z.number().optional(),
@@ -27,7 +27,7 @@ export const stageUsageSchema = z.looseObject({
 });
 
 export const usageSchema = z.looseObject({
-  stages: z.partialRecord(z.enum(STAGE_NAMES), stageUsageSchema).optional(),
+  stages: z.record(z.string(), stageUsageSchema.optional()).optional(),
   /** Keyed by a call id, so a retried write records a call once. */
   calls: z.record(z.string(), providerCallSchema).optional(),
 });

@@ -12,7 +12,8 @@
  * jobs are not disturbed.
  */
 import type { Config } from "../config.js";
-import type { JobRef, StageName } from "../model/job.js";
+import type { JobRef } from "../model/job.js";
+import type { StageName } from "./definition.js";
 import { db } from "../store/firebase.js";
 import { memoryPath } from "../store/paths.js";
 

@@ -1,8 +1,8 @@
 /** Hands a job to the stages that follow one: publish `{uid, memoryId, jobId}` to each topic, then record it. */
 import * as logs from "../logs.js";
-import type { JobMessage, JobRef, StageName } from "../model/job.js";
+import type { JobMessage, JobRef } from "../model/job.js";
 import { publishJobMessage } from "../store/publish.js";
-import { topicOf } from "./definition.js";
+import { topicOf, type StageName } from "./definition.js";
 import { clearHandOffLease, markNextPublished } from "./stageState.js";
 
 export async function handOff(

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { FieldValue, type DocumentSnapshot } from "firebase-admin/firestore";
 import * as logs from "../logs.js";
-import type { StageName } from "../model/job.js";
+import type { StageName } from "./definition.js";
 import { estimateCost, type PriceTable, type ProviderCall } from "../model/usage.js";
 
 export type UnpricedCall = Omit<ProviderCall, "estimated_cost_usd" | "stage">;

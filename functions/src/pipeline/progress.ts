@@ -4,23 +4,16 @@
  * by the re-drive run, store/speedStats.ts). Written at stage boundaries, per transcribed chunk (offline) and per FAL
  * status poll. Pure.
  */
-import type { Postprocessing, StageName } from "../model/job.js";
+import type { Postprocessing } from "../model/job.js";
 import type { Progress, Speed } from "../model/progress.js";
-import { PIPELINE } from "./definition.js";
+import { PIPELINE, stageDefinition, type StageName } from "./definition.js";
 
 /**
- * Before any job has been measured: the offline path in the emulators (bench transcription: pocketsphinx about 0.3 of
- * real time on one core) and a few seconds per stage. Production replaces these with measured figures after the first
- * completed jobs.
+ * Before any job has been measured, each stage's `speed` from the pipeline table: the offline path in the emulators
+ * (bench transcription: pocketsphinx about 0.3 of real time on one core) and a few seconds per stage. Production
+ * replaces these with measured figures after the first completed jobs.
  */
-export const DEFAULT_SPEED: Required<Speed> = {
-  prepare_audio: { fixedMs: 1500, msPerAudioSecond: 10 },
-  transcribe: { fixedMs: 3000, msPerAudioSecond: 350 },
-  segment: { fixedMs: 500, msPerAudioSecond: 1 },
-  identify: { fixedMs: 1500, msPerAudioSecond: 20 },
-  reprocess: { fixedMs: 2000, msPerAudioSecond: 2 },
-  emotion: { fixedMs: 2000, msPerAudioSecond: 5 },
-};
+const defaultSpeed = (stage: StageName) => stageDefinition(stage).speed;
 
 /** How far the stage that is running has come (0–1), when it can tell (chunks done, time at the provider). */
 export interface RunningStage {
@@ -28,14 +21,14 @@ export interface RunningStage {
   fraction: number;
 }
 
-type JobView = Pick<Postprocessing, "status" | "stages" | "emotional_feedback" | "audio" | "progress"> & {
+type JobView = Pick<Postprocessing, "status" | "stages" | "flags" | "audio" | "progress"> & {
   phase: string;
 };
 
 /** Milliseconds `stage` usually takes for this job's audio. */
 /** Until the audio is measured, a minute is assumed: the shares between stages matter, not the total. */
 export function jobProgressExpectedMs(pp: Pick<Postprocessing, "audio">, speed: Speed, stage: StageName): number {
-  const s = speed[stage] ?? DEFAULT_SPEED[stage];
+  const s = speed[stage] ?? defaultSpeed(stage);
   return s.fixedMs + s.msPerAudioSecond * (pp.audio?.duration_s ?? 60);
 }
 
@@ -75,11 +68,11 @@ export function measureSpeed(
   for (const { name } of PIPELINE) {
     const perSecond = jobs
       .filter((j) => j.durationS > 0 && j.stageMs[name] !== undefined)
-      .map((j) => Math.max(0, j.stageMs[name]! - DEFAULT_SPEED[name].fixedMs) / j.durationS)
+      .map((j) => Math.max(0, j.stageMs[name]! - defaultSpeed(name).fixedMs) / j.durationS)
       .sort((a, b) => a - b);
     if (perSecond.length < minJobs) continue;
     speed[name] = {
-      fixedMs: DEFAULT_SPEED[name].fixedMs,
+      fixedMs: defaultSpeed(name).fixedMs,
       msPerAudioSecond: Math.round(perSecond[Math.floor(perSecond.length / 2)] * 10) / 10,
     };
   }

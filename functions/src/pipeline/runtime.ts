@@ -12,57 +12,35 @@
  *   long-recording bench (bench-results/long-recording.json).
  * `maxInstances` of the heavy functions are params (MAX_INSTANCES_*): the operator's cost cap.
  */
-import type { IntParam } from "firebase-functions/params";
+import { PIPELINE, stageDefinition, type StageName } from "./definition.js";
 import {
-  MAX_INSTANCES_EMOTION,
-  MAX_INSTANCES_IDENTIFY,
-  MAX_INSTANCES_PREPARE_AUDIO,
-  MAX_INSTANCES_TRANSCRIBE,
-} from "../config.js";
+  DEADLINE_MARGIN_MS,
+  event,
+  type FunctionRuntime,
+  type MemoryOption,
+  type RuntimeOptions,
+} from "./functionRuntime.js";
 
-export type MemoryOption = "256MiB" | "512MiB" | "1GiB" | "2GiB" | "4GiB";
+export {
+  DEADLINE_MARGIN_MS,
+  EVENT_TIMEOUT_SECONDS,
+  type FunctionRuntime,
+  type MemoryOption,
+  type RuntimeOptions,
+} from "./functionRuntime.js";
 
-export interface RuntimeOptions {
-  memory: MemoryOption;
-  cpu: 1;
-  concurrency: number;
-  timeoutSeconds: number;
-  minInstances: number;
-  maxInstances: number | IntParam;
-}
+/** A name in snake case as a function name in camel case (`prepare_audio` → `prepareAudio`). */
+type Camel<S extends string> = S extends `${infer A}_${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S;
+export type StageFunctionName = Camel<StageName>;
+/** The deployed function of a stage: its name in camel case. */
+export const functionOf = (stage: StageName) =>
+  stage.replace(/_([a-z])/g, (_: string, c: string) => c.toUpperCase()) as StageFunctionName;
 
-export interface FunctionRuntime {
-  options: RuntimeOptions;
-  /** Holds a whole recording (or one large piece of one) while it runs: one invocation per instance. */
-  holdsRecording: boolean;
-  /** Which paid providers it calls (their retry budgets must fit in its timeout). */
-  providers: readonly ("fal" | "openai" | "hume")[];
-  /** Why `memory` is enough: the worst case, in words (its figure is in bench-results/long-recording.json). */
-  memoryCase: string;
-  /** A 1st-gen function (Authentication events exist only there): one request per instance, no cpu option. */
-  gen1?: true;
-}
-
-/** Event-triggered functions (Pub/Sub, Storage) may run at most 540 s on Cloud Functions 2nd gen. */
-export const EVENT_TIMEOUT_SECONDS = 540;
-/** A stage stops starting paid requests this long before its function's timeout (logging, writing its result). */
-export const DEADLINE_MARGIN_MS = 30_000;
-
-const event = (o: Omit<RuntimeOptions, "cpu" | "timeoutSeconds" | "minInstances">): RuntimeOptions => ({
-  cpu: 1,
-  timeoutSeconds: EVENT_TIMEOUT_SECONDS,
-  minInstances: 0,
-  ...o,
-});
-
-const prepareAudio: FunctionRuntime = {
-  options: event({ memory: "4GiB", concurrency: 1, maxInstances: MAX_INSTANCES_PREPARE_AUDIO }),
-  holdsRecording: true,
-  providers: [],
-  memoryCase:
-    "the largest upload (MAX_RESUMABLE_UPLOAD_BYTES) and its 16 kHz WAV at MAX_AUDIO_SECONDS both in the temp " +
-    "directory, with ffmpeg decoding",
-};
+/** Each stage's function, with the options its pipeline table entry declares. */
+const STAGE_RUNTIME = Object.fromEntries(PIPELINE.map((s) => [functionOf(s.name), s.runtime])) as Record<
+  StageFunctionName,
+  FunctionRuntime
+>;
 
 export const RUNTIME = {
   api: {
@@ -73,45 +51,14 @@ export const RUNTIME = {
       "12 concurrent multipart uploads at the 32 MiB body limit, each held three times (the raw body, its parts, " +
       "the temp file its duration is probed from)",
   },
-  prepareAudio,
-  prepareAudioRedrive: prepareAudio,
-  transcribe: {
-    options: event({ memory: "1GiB", concurrency: 1, maxInstances: MAX_INSTANCES_TRANSCRIBE }),
-    holdsRecording: true,
-    providers: ["fal"],
-    memoryCase:
-      "a FAL submit holds no audio; the offline transcriber (the emulator's, capped at 30 min there) holds one " +
-      "recording's samples",
-  },
+  ...STAGE_RUNTIME,
+  // The storage stage's re-drive listens on a topic and does the same work.
+  prepareAudioRedrive: stageDefinition("prepare_audio").runtime,
   falWebhook: {
     options: { memory: "1GiB", cpu: 1, concurrency: 8, timeoutSeconds: 300, minInstances: 0, maxInstances: 50 },
     holdsRecording: false,
     providers: ["fal"],
     memoryCase: "8 concurrent results of MAX_AUDIO_SECONDS recordings (their words as JSON)",
-  },
-  segment: {
-    options: event({ memory: "1GiB", concurrency: 8, maxInstances: 50 }),
-    holdsRecording: false,
-    providers: [],
-    memoryCase: "8 concurrent word lists of MAX_AUDIO_SECONDS recordings",
-  },
-  identify: {
-    options: event({ memory: "1GiB", concurrency: 1, maxInstances: MAX_INSTANCES_IDENTIFY }),
-    holdsRecording: true,
-    providers: [],
-    memoryCase: "a MAX_AUDIO_SECONDS recording streamed once, keeping a bounded stretch of each speaker's speech",
-  },
-  reprocess: {
-    options: event({ memory: "1GiB", concurrency: 8, maxInstances: 50 }),
-    holdsRecording: false,
-    providers: ["openai"],
-    memoryCase: "8 concurrent transcripts of MAX_AUDIO_SECONDS recordings and their token counts",
-  },
-  emotion: {
-    options: event({ memory: "1GiB", concurrency: 1, maxInstances: MAX_INSTANCES_EMOTION }),
-    holdsRecording: true,
-    providers: ["hume"],
-    memoryCase: "one Hume request (at most 25 MB of the user's speech) at a time, streamed out of the recording",
   },
   recoverStalledJobs: {
     options: event({ memory: "512MiB", concurrency: 1, maxInstances: 1 }),

@@ -4,7 +4,8 @@
  */
 import { PipelineError } from "../errors.js";
 import * as logs from "../logs.js";
-import type { JobRef, StageName } from "../model/job.js";
+import type { JobRef } from "../model/job.js";
+import type { StageName } from "./definition.js";
 import { endJob, releaseStage } from "./stageState.js";
 
 export interface FailureContext {

@@ -4,13 +4,13 @@
  * which, and when the job is complete, comes from the pipeline table.
  */
 import type { DocumentData, DocumentSnapshot, Transaction } from "firebase-admin/firestore";
-import { type JobRef, type Postprocessing, type StageName, type StageState } from "../model/job.js";
+import { type JobRef, type Postprocessing, type StageState } from "../model/job.js";
 import { db } from "../store/firebase.js";
 import { readPostprocessing } from "../store/jobs.js";
 import { memoryPath } from "../store/paths.js";
 import type { Speed } from "../model/progress.js";
 import type { ProviderCall } from "../model/usage.js";
-import { allRequiredDone, isRequired, nextStages, optionalOpen, phaseAfter } from "./definition.js";
+import { allRequiredDone, isRequired, nextStages, optionalOpen, phaseAfter, type StageName } from "./definition.js";
 import { newCallFields, type PricedCall } from "./ledger.js";
 import { jobProgress } from "./progress.js";
 

@@ -3,21 +3,21 @@
  * its markers. `npm run gen:stages` writes it (scripts/gen-stage-table.mjs); the unit test readme.test.ts checks the
  * page holds exactly this.
  */
-import { PIPELINE, type StageDefinition } from "./definition.js";
+import { PIPELINE, topicName, type StageDeclaration } from "./definition.js";
 
 export const STAGE_TABLE_START = "<!-- pipeline-stages:start -->";
 export const STAGE_TABLE_END = "<!-- pipeline-stages:end -->";
 
-function row(s: StageDefinition, i: number): string {
+function row(s: StageDeclaration, i: number): string {
   const trigger =
-    s.trigger.kind === "storage" ? "storage finalize (post-processing bucket)" : `Pub/Sub \`${s.trigger.topic}\``;
+    s.trigger === "storage" ? "storage finalize (post-processing bucket)" : `Pub/Sub \`${topicName(s.name)}\``;
   const then = s.next.length ? s.next.map((n) => `\`${n}\``).join(", ") : "—";
-  const required = s.required ? "yes" : s.includedIn ? "no (only with `emotional_feedback`)" : "no";
+  const required = s.required ? "yes" : s.onlyWith ? `no (only with \`${s.onlyWith}\`)` : "no";
   const phases = `\`${s.phases.waiting}\` → \`${s.phases.running}\``;
   return `| ${i + 1} | \`${s.name}\` | ${trigger} | ${phases} | ${then} | ${required} |`;
 }
 
-export function renderStageTable(pipeline: readonly StageDefinition[] = PIPELINE): string {
+export function renderStageTable(pipeline: readonly StageDeclaration[] = PIPELINE): string {
   return [
     "| # | stage | trigger | phases (waiting → running) | then | required |",
     "| --- | --- | --- | --- | --- | --- |",

@@ -93,7 +93,8 @@ export interface NewJob {
   uid: string;
   memoryId: string;
   jobId: string;
-  emotionalFeedback: boolean;
+  /** The upload flags optional stages need (pipeline/definition.ts `onlyWith`). */
+  flags: Record<string, boolean>;
   audio: JobAudio;
   phase: "uploading" | "awaiting_upload";
   now: Date;
@@ -127,7 +128,7 @@ export function buildPostprocessing(job: NewJob, recordingObject: string | null)
     fail_reason: null,
     job_id: job.jobId,
     phase: job.phase,
-    emotional_feedback: job.emotionalFeedback,
+    flags: job.flags,
     created_at: now,
     updated_at: now,
     audio: { ...job.audio, recording_object: recordingObject },

@@ -104,12 +104,14 @@ export async function writeNewObject(
 /** Custom metadata of an upload in the post-processing bucket: the job it starts (read by prepareAudio). */
 export function uploadMetadata(
   job: JobRef,
-  emotionalFeedback: boolean,
+  flags: Record<string, boolean>,
   uploadedVia: "multipart" | "resumable",
 ): Record<string, string> {
   const metadata: Required<UploadMetadata> = {
     ...job,
-    emotionalFeedback: String(emotionalFeedback) as "true" | "false",
+    flags: Object.keys(flags)
+      .filter((f) => flags[f])
+      .join(","),
     uploadedVia,
   };
   return metadata;

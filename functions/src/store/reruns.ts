@@ -5,13 +5,14 @@
  */
 import type { DocumentData } from "firebase-admin/firestore";
 import type { Config } from "../config.js";
-import { STAGE_NAMES, type Postprocessing, type StageName, type StageState } from "../model/job.js";
+import type { Postprocessing, StageState } from "../model/job.js";
 import { db } from "./firebase.js";
 import { JobRefusedError, newJobId, readPostprocessing, refusalForAnyJob, type JobRefusal } from "./jobs.js";
 import { memoryPath } from "./paths.js";
 import { countNewJob, countRerun, readUsage } from "./usage.js";
 
-export const RERUNNABLE_STAGES: readonly StageName[] = ["identify", "reprocess"];
+/** Stage names are the pipeline table's (pipeline/definition.ts); the caller passes what the table says. */
+export const RERUNNABLE_STAGES: readonly string[] = ["identify", "reprocess"];
 
 const done = (previous: StageState | undefined): StageState => ({
   state: "done",
@@ -26,7 +27,7 @@ const done = (previous: StageState | undefined): StageState => ({
 export function refusalForRerun(
   memory: DocumentData | undefined,
   pp: Postprocessing | undefined,
-  stage: StageName,
+  stage: string,
   now: Date,
   opts: { staleAfterMs: number; retentionMs: number },
 ): JobRefusal | null {
@@ -64,17 +65,21 @@ export function refusalForRerun(
   return null;
 }
 
-/** The new job: the stages before `stage` done (as in the earlier job), `stage` pending, earlier artifacts reused. */
+/**
+ * The new job: the stages upstream of `stage` done (as in the earlier job), `stage` pending, its upload flags cleared,
+ * earlier artifacts reused.
+ */
 export function buildRerunPostprocessing(
   previous: Postprocessing,
-  stage: StageName,
-  job: { jobId: string; phase: string },
+  stage: string,
+  /** `upstream`: the stages a job passes through to reach `stage` (pipeline/definition.ts upstreamOf). */
+  job: { jobId: string; phase: string; upstream: readonly string[] },
   now: Date,
 ): Postprocessing {
   const at = now.toISOString();
-  const index = STAGE_NAMES.indexOf(stage);
   const stages: Postprocessing["stages"] = {};
-  for (const name of STAGE_NAMES.slice(0, index)) if (name !== "emotion") stages[name] = done(previous.stages[name]);
+  // The stages a job passes through to reach `stage` (optional ones beside that path are not part of the re-run).
+  for (const name of job.upstream) stages[name] = done(previous.stages[name]);
   stages[stage] = { state: "pending", attempts: 0, lease_expires_at: null, last_error: null, idempotency_key: null };
   const { usage: _usage, warnings: _warnings, completed_at: _completed, speakers: _speakers, ...kept } = previous;
   return {
@@ -85,8 +90,8 @@ export function buildRerunPostprocessing(
     phase: job.phase,
     // The earlier job's progress ended at 100: the re-run starts its own.
     progress: { phase: job.phase, percent: 0, eta_seconds: null },
-    // A re-run never repeats the optional emotion analysis (it would pay again for the same audio).
-    emotional_feedback: false,
+    // A re-run includes no stage that needs an upload flag (an optional analysis would pay again for the same audio).
+    flags: {},
     created_at: at,
     updated_at: at,
     stages,
@@ -108,9 +113,10 @@ export interface StartedRerun {
 export async function startRerun(opts: {
   uid: string;
   memoryId: string;
-  stage: StageName;
-  /** The job's phase while the stage waits to run. */
+  stage: string;
+  /** The job's phase while the stage waits to run, and the stages upstream of it (pipeline/definition.ts). */
   phase: string;
+  upstream: readonly string[];
   now: Date;
   staleAfterMs: number;
   retentionMs: number;
@@ -146,7 +152,12 @@ export async function startRerun(opts: {
     const entry = { seconds: pp!.audio.duration_s ?? 0, kind: "rerun" as const, exact: true };
     const overUse = countNewJob(tx, usage, { ...opts, jobId }, entry, opts.now, opts.fairUse);
     if (overUse) throw new JobRefusedError(overUse);
-    const postprocessing = buildRerunPostprocessing(pp!, opts.stage, { jobId, phase: opts.phase }, opts.now);
+    const postprocessing = buildRerunPostprocessing(
+      pp!,
+      opts.stage,
+      { jobId, phase: opts.phase, upstream: opts.upstream },
+      opts.now,
+    );
     tx.update(ref, { postprocessing });
     return { jobId, memory: { ...snap.data(), postprocessing } };
   });

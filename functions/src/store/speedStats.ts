@@ -2,7 +2,6 @@
  * The measured speed of the pipeline's stages (`pipeline_stats/speed`), which progress estimates read: refreshed by
  * the re-drive run from the ledgers of recently completed jobs, read through a short per-instance cache.
  */
-import type { StageName } from "../model/job.js";
 import type { Speed } from "../model/progress.js";
 import { db } from "./firebase.js";
 
@@ -34,9 +33,7 @@ export async function writeSpeed(speed: Speed, jobs: number, now: Date): Promise
 }
 
 /** Audio length and per-stage time (wall + provider queue) of the most recently completed jobs. */
-export async function recentJobTimings(): Promise<
-  { durationS: number; stageMs: Partial<Record<StageName, number>> }[]
-> {
+export async function recentJobTimings(): Promise<{ durationS: number; stageMs: Partial<Record<string, number>> }[]> {
   const page = await db()
     .collectionGroup("memories")
     .where("postprocessing.status", "==", "completed")
@@ -49,9 +46,9 @@ export async function recentJobTimings(): Promise<
       string,
       { wall_ms?: number; queue_ms?: number }
     >;
-    const stageMs: Partial<Record<StageName, number>> = {};
+    const stageMs: Partial<Record<string, number>> = {};
     for (const [name, usage] of Object.entries(stages)) {
-      if (typeof usage?.wall_ms === "number") stageMs[name as StageName] = usage.wall_ms + (usage.queue_ms ?? 0);
+      if (typeof usage?.wall_ms === "number") stageMs[name] = usage.wall_ms + (usage.queue_ms ?? 0);
     }
     return { durationS: Number(doc.get("postprocessing.audio.duration_s") ?? 0), stageMs };
   });

@@ -6,13 +6,10 @@
 import { logger } from "firebase-functions";
 import { onMessagePublished, type PubSubOptions } from "firebase-functions/v2/pubsub";
 import { loadConfig, MESSAGE_MAX_AGE_MS, REGION } from "../config.js";
-import { jobMessageSchema, type JobMessage, type StageName } from "../model/job.js";
-import { topicOf } from "../pipeline/definition.js";
+import { jobMessageSchema, type JobMessage } from "../model/job.js";
+import { topicOf, type StageName } from "../pipeline/definition.js";
 import type { StageDeps } from "../pipeline/runStage.js";
-import { invocationDeadline, runtimeOptions, type FunctionName } from "../pipeline/runtime.js";
-
-/** The deployed function of a stage: its name in camel case (`prepare_audio` → `prepareAudio`). */
-const functionOf = (stage: StageName) => stage.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as FunctionName;
+import { functionOf, invocationDeadline, runtimeOptions } from "../pipeline/runtime.js";
 
 export function onStageMessage(
   stage: StageName,

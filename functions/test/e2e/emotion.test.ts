@@ -68,7 +68,7 @@ describe("emotion (offline adapters)", () => {
       { what: "the job and its emotion stage to end", timeoutMs: 150_000 },
     );
     expect(pp.status).toBe("completed");
-    expect(pp.emotional_feedback).toBe(true);
+    expect(pp.flags).toEqual({ emotional_feedback: true });
     // No voice profile, so no speech is known to be the user's: nothing is analysed or sent.
     expect(pp.stages.emotion).toMatchObject({
       state: "skipped",

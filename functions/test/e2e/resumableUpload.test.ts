@@ -53,7 +53,7 @@ describe("POST /v1/memories/{id}/post-processing/upload-session", () => {
 
     const objectName = `${user.uid}/${memoryId}/${body.job_id}.m4a`;
     const pp = await waitForPreparedOrEnded(user.uid, memoryId);
-    expect(pp).toMatchObject({ status: "in_progress", emotional_feedback: true });
+    expect(pp).toMatchObject({ status: "in_progress", flags: { emotional_feedback: true } });
     expect(pp.audio).toMatchObject({ uploaded_via: "resumable", recording_object: objectName, size_bytes: m4a.length });
     expect(pp.audio.duration_s).toBeGreaterThan(13.9);
     const [kept] = await bucket(config.recordingsBucket).file(objectName).download();

@@ -303,7 +303,10 @@ describe("a memory deleted after its job completed", () => {
         },
       ],
     });
-    const job = await seedJobAt(user.uid, memoryId, "emotion", { status: "completed", emotional_feedback: true });
+    const job = await seedJobAt(user.uid, memoryId, "emotion", {
+      status: "completed",
+      flags: { emotional_feedback: true },
+    });
     await db().doc(memoryPath(user.uid, memoryId)).update({ deleted: true });
     await deliver("emotion", job);
     const pp = await waitFor(async () => {

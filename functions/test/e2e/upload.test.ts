@@ -55,14 +55,14 @@ describe("POST /v1/memories/{id}/post-processing", () => {
       uid: user.uid,
       memoryId,
       jobId,
-      emotionalFeedback: "true",
+      flags: "emotional_feedback",
       uploadedVia: "multipart",
     });
     expect(meta.contentType).toBe("audio/wav");
     expect(Number(meta.size)).toBe(wav.length);
 
     const pp = await waitForPreparedOrEnded(user.uid, memoryId);
-    expect(pp).toMatchObject({ status: "in_progress", job_id: jobId, emotional_feedback: true });
+    expect(pp).toMatchObject({ status: "in_progress", job_id: jobId, flags: { emotional_feedback: true } });
     expect(pp.stages.prepare_audio).toMatchObject({ state: "done", attempts: 1, next_published: true });
     expect(pp.stages.transcribe).toBeDefined(); // handed on (the offline transcriber may already be running)
     expect(pp.audio.duration_s).toBeCloseTo(12.5, 1);

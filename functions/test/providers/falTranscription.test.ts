@@ -35,6 +35,15 @@ const until = (job: { uid: string; memoryId: string }, what: string, test: (p: a
 const ended = (job: { uid: string; memoryId: string }) =>
   until(job, "the job to end", (p) => ["completed", "failed", "canceled"].includes(p.status));
 
+/**
+ * The answers the webhook gave FAL, once there is one: the job's state is written before the function's HTTP answer
+ * reaches the stand-in, so on a loaded machine a test can see the state first.
+ */
+async function webhookAnswers(request: { webhookResponses: { status: number; body: unknown }[] }) {
+  await waitFor(async () => request.webhookResponses.length > 0, { what: "the webhook's answer to FAL" });
+  return request.webhookResponses;
+}
+
 describe("FAL transcription through the emulated triggers", () => {
   it("submits once with a webhook, completes from the signed webhook, and records the paid call", async () => {
     const job = await upload();
@@ -59,7 +68,7 @@ describe("FAL transcription through the emulated triggers", () => {
     ) as { private_key: string };
     expect(verifyV4SignedUrl(audioUrl, createPublicKey(serviceAccount.private_key))).toBe(true);
     expect(request.webhookUrl).toMatch(/\/falWebhook\?uid=.*&token=[0-9a-f]{48}$/);
-    expect(request.webhookResponses).toEqual([{ status: 200, body: { ok: true, outcome: "completed" } }]);
+    expect(await webhookAnswers(request)).toEqual([{ status: 200, body: { ok: true, outcome: "completed" } }]);
 
     expect(done.stages.transcribe).toMatchObject({ provider: "fal", provider_request_id: request.id, attempts: 1 });
     expect(done.transcript).toMatchObject({
@@ -104,7 +113,10 @@ describe("FAL transcription through the emulated triggers", () => {
       const done = await ended(job);
       expect(done.status).toBe("completed");
       expect(done.transcript.word_count).toBe(15);
-      expect(fal.requests[0].webhookResponses[0]).toEqual({ status: 200, body: { ok: true, outcome: "completed" } });
+      expect((await webhookAnswers(fal.requests[0]))[0]).toEqual({
+        status: 200,
+        body: { ok: true, outcome: "completed" },
+      });
     },
   );
 
@@ -199,7 +211,7 @@ describe("FAL transcription through the emulated triggers", () => {
       "retry scheduled",
       (p) => !!p.stages.transcribe?.retry_at && p.stages.prepare_audio?.next_published === true,
     );
-    expect(fal.requests[0].webhookResponses[0]).toEqual({
+    expect((await webhookAnswers(fal.requests[0]))[0]).toEqual({
       status: 200,
       body: { ok: true, outcome: "retry_scheduled" },
     });

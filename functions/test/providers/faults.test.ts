@@ -6,8 +6,8 @@
 import functionsTest from "firebase-functions-test";
 import { describe, expect, it } from "vitest";
 import { prepareAudio as prepareAudioTrigger } from "../../src/index.js";
-import { STAGE_NAMES, type JobRef } from "../../src/model/job.js";
-import { topicOf } from "../../src/pipeline/definition.js";
+import type { JobRef } from "../../src/model/job.js";
+import { STAGE_NAMES, topicOf } from "../../src/pipeline/definition.js";
 import { bucket, db } from "../../src/store/firebase.js";
 import { memoryPath } from "../../src/store/paths.js";
 import { publishJobMessage } from "../../src/store/publish.js";

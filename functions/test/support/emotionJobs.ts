@@ -42,7 +42,10 @@ export async function jobAwaitingEmotion(
   const user = await createUser();
   if (Object.keys(userFields).length > 0) await db().doc(`users/${user.uid}`).update(userFields);
   const memoryId = await createMemory(user.uid, { transcript_segments: segments });
-  const seeded = await seedJobAt(user.uid, memoryId, "emotion", { status: "completed", emotional_feedback: true });
+  const seeded = await seedJobAt(user.uid, memoryId, "emotion", {
+    status: "completed",
+    flags: { emotional_feedback: true },
+  });
   const normalized = normalizedObjectName(seeded);
   await bucket(config.postprocessingBucket)
     .file(normalized)

@@ -1,13 +1,16 @@
 /** Jobs seeded at a given stage, so a test can drive one stage through its real trigger. */
-import { STAGE_NAMES, type JobRef, type Postprocessing, type StageName } from "../../src/model/job.js";
-import { optionalOpen, stageDefinition } from "../../src/pipeline/definition.js";
+import type { JobRef, Postprocessing } from "../../src/model/job.js";
+import { optionalOpen, PIPELINE, stageDefinition, upstreamOf, type StageName } from "../../src/pipeline/definition.js";
 import { db } from "../../src/store/firebase.js";
 import { buildPostprocessing, newJobId } from "../../src/store/jobs.js";
 import { publishJobMessage } from "../../src/store/publish.js";
 import { memoryPath } from "../../src/store/paths.js";
 import { topicOf } from "../../src/pipeline/definition.js";
 
-/** Puts a new job on the memory with every stage before `stage` done and `stage` pending; returns its ref. */
+/**
+ * Puts a new job on the memory with every stage upstream of `stage` done (and, for a job seeded `completed`, every
+ * required stage) and `stage` pending; returns its ref.
+ */
 export async function seedJobAt(
   uid: string,
   memoryId: string,
@@ -18,7 +21,7 @@ export async function seedJobAt(
   const pp = buildPostprocessing(
     {
       ...job,
-      emotionalFeedback: false,
+      flags: {},
       now: new Date(),
       staleAfterMs: 0,
       phase: "uploading",
@@ -36,8 +39,8 @@ export async function seedJobAt(
   );
   pp.phase = stageDefinition(stage).phases.waiting;
   pp.stages = {};
-  for (const name of STAGE_NAMES.slice(0, STAGE_NAMES.indexOf(stage))) {
-    if (name === "emotion") continue;
+  const required = extra.status === "completed" ? PIPELINE.filter((s) => s.required).map((s) => s.name) : [];
+  for (const name of new Set([...upstreamOf(stage), ...required])) {
     pp.stages[name] = {
       state: "done",
       attempts: 1,

@@ -1,21 +1,28 @@
 /** pipeline/definition.ts: the declared pipeline and what follows from it. */
 import { describe, expect, it } from "vitest";
-import { STAGE_NAMES, type Postprocessing, type StageName } from "../../../src/model/job.js";
+import type { Postprocessing } from "../../../src/model/job.js";
 import {
   allRequiredDone,
+  isStageName,
   nextStages,
   nextTopics,
   optionalOpen,
   phaseAfter,
   PIPELINE,
+  previousStage,
+  redriveTopicOf,
+  STAGE_NAMES,
   stageDefinition,
   topicOf,
+  UPLOAD_FLAGS,
+  upstreamOf,
+  type StageName,
 } from "../../../src/pipeline/definition.js";
 
-type View = Pick<Postprocessing, "emotional_feedback" | "stages">;
+type View = Pick<Postprocessing, "flags" | "stages">;
 const done = { state: "done", attempts: 1, lease_expires_at: null, last_error: null, idempotency_key: "k" } as const;
 const job = (emotional: boolean, doneStages: StageName[]): View => ({
-  emotional_feedback: emotional,
+  flags: { emotional_feedback: emotional },
   stages: Object.fromEntries(doneStages.map((s) => [s, done])),
 });
 
@@ -26,6 +33,21 @@ describe("the pipeline table", () => {
     expect(new Set(topics).size).toBe(topics.length);
     expect(topicOf("prepare_audio")).toBeNull();
     expect(topicOf("segment")).toBe("postprocessing-segment");
+    expect(redriveTopicOf("prepare_audio")).toBe("postprocessing-prepare-audio-redrive");
+    expect(redriveTopicOf("identify")).toBe("postprocessing-identify");
+    expect(isStageName("identify")).toBe(true);
+    expect(isStageName("language")).toBe(false);
+  });
+  it("collects the upload flags optional stages need, once each", () => {
+    expect(UPLOAD_FLAGS).toEqual(["emotional_feedback"]);
+  });
+  it("derives each stage's predecessor and upstream stages from `next`, not from the order", () => {
+    expect(previousStage("prepare_audio")).toBeNull();
+    expect(previousStage("reprocess")).toBe("identify");
+    expect(previousStage("emotion")).toBe("identify");
+    expect(upstreamOf("reprocess")).toEqual(["prepare_audio", "transcribe", "segment", "identify"]);
+    expect(upstreamOf("emotion")).toEqual(["prepare_audio", "transcribe", "segment", "identify"]);
+    expect(upstreamOf("prepare_audio")).toEqual([]);
   });
   it("only names stages that exist as next stages, and has no cycle", () => {
     for (const s of PIPELINE) {
@@ -44,6 +66,8 @@ describe("next stages", () => {
     expect(nextStages("identify", job(true, []))).toEqual(["reprocess", "emotion"]);
     expect(nextTopics("identify", job(true, []))).toEqual(["postprocessing-reprocess", "postprocessing-emotion"]);
     expect(nextStages("reprocess", job(true, []))).toEqual([]);
+    // A job without flags (re-runs, jobs of older versions read without them) includes no flagged stage.
+    expect(nextStages("identify", { flags: undefined })).toEqual(["reprocess"]);
   });
 });
 

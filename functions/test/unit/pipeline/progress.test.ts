@@ -1,7 +1,8 @@
 /** pipeline/progress.ts: percent and ETA from stage states, audio length and measured speed. */
 import { describe, expect, it } from "vitest";
 import type { Postprocessing } from "../../../src/model/job.js";
-import { DEFAULT_SPEED, jobProgress, measureSpeed } from "../../../src/pipeline/progress.js";
+import { stageDefinition } from "../../../src/pipeline/definition.js";
+import { jobProgress, measureSpeed } from "../../../src/pipeline/progress.js";
 
 const stage = (state: string) => ({
   state,
@@ -14,7 +15,7 @@ const job = (stages: Record<string, string>, duration?: number) =>
   ({
     status: "in_progress",
     phase: "transcribing",
-    emotional_feedback: false,
+    flags: {},
     audio: duration === undefined ? {} : { duration_s: duration },
     stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, stage(v)])),
   }) as unknown as Postprocessing & { phase: string };
@@ -80,14 +81,14 @@ describe("jobProgress", () => {
 
 describe("measureSpeed", () => {
   it("takes per stage the median time per audio second over enough jobs, keeping the default otherwise", () => {
-    const fixed = DEFAULT_SPEED.transcribe.fixedMs;
+    const fixed = stageDefinition("transcribe").speed.fixedMs;
     const jobs = [10, 20, 40].map((durationS, i) => ({
       durationS,
       stageMs: { transcribe: fixed + durationS * [100, 200, 900][i], segment: 5 },
     }));
     const speed = measureSpeed(jobs.slice(0, 3));
     expect(speed.transcribe).toEqual({ fixedMs: fixed, msPerAudioSecond: 200 });
-    expect(speed.segment).toEqual({ fixedMs: DEFAULT_SPEED.segment.fixedMs, msPerAudioSecond: 0 });
+    expect(speed.segment).toEqual({ fixedMs: stageDefinition("segment").speed.fixedMs, msPerAudioSecond: 0 });
     expect(measureSpeed(jobs.slice(0, 2)).transcribe).toBeUndefined();
   });
 });
