@@ -10,6 +10,7 @@
  * Pure: embeddings in, figures out.
  */
 import type { VoiceProfile } from "../src/model/speaker.js";
+import { judgeFit } from "../src/speaker/clusterFit.js";
 import { checkTurn, matchSpeakers, meanEmbedding, type SpeakerEvidence } from "../src/speaker/matching.js";
 import { speakerScoring, type SpeakerBackground, type SpeakerScoring } from "../src/speaker/scoring.js";
 
@@ -131,10 +132,13 @@ export function turnRates(set: VoiceSet, scoring: SpeakerScoring): TurnRates {
 }
 
 export interface MergedClusterRates {
-  /** Cases where the merged cluster was named the user at all. */
+  /** Cases where the merged cluster was named the user at all (before the fit check, and after it). */
   clusterNamedUserRate: number;
-  /** Of the other voice's speech: the share marked as the user's, without and with the per-turn check. */
-  otherVoiceSpeechOnUserWithoutTurnCheck: number;
+  clusterNamedUserAfterFitCheckRate: number;
+  /** The user's turns alone (no other voice): the share of cases the fit check names nobody (what the check costs). */
+  userOnlyClusterPoorFitRate: number;
+  /** Of the other voice's speech: the share marked as the user's, without the fit and turn checks and with them. */
+  otherVoiceSpeechOnUserWithoutChecks: number;
   otherVoiceSpeechOnUser: number;
   /** Of the user's speech in the merged cluster: the share still marked as the user's. */
   userSpeechOnUser: number;
@@ -151,7 +155,17 @@ export async function mergedClusterRates(
   scoring: SpeakerScoring,
   pool: (turns: Piece[]) => Promise<Float32Array>,
 ): Promise<MergedClusterRates> {
-  const s = { named: 0, cases: 0, otherS: 0, otherOnUserBefore: 0, otherOnUser: 0, userS: 0, userOnUser: 0 };
+  const s = {
+    named: 0,
+    namedAfterFit: 0,
+    userOnlyPoor: 0,
+    cases: 0,
+    otherS: 0,
+    otherOnUserBefore: 0,
+    otherOnUser: 0,
+    userS: 0,
+    userOnUser: 0,
+  };
   for (const user of set.voices) {
     for (const other of set.voices) {
       if (other === user) continue;
@@ -162,9 +176,19 @@ export async function mergedClusterRates(
       const seconds = merged.reduce((x, t) => x + t.seconds, 0);
       const evidence = new Map([["S", { embedding: await pool(merged), speechSeconds: seconds }]]);
       const decision = matchSpeakers(evidence, profiles, scoring).get("S")!;
-      const namedUser = decision.status === "user";
+      // The fit check, with each turn as one window (speaker/clusterFit.ts scores windows of about 2 s the same way).
+      const profile = profiles.find((p) => p.id === user)!.embedding;
+      const fit = (turns: Piece[]) =>
+        judgeFit(
+          turns.map(({ seconds, embedding }) => ({ seconds, embedding, score: scoring.score(embedding, profile) })),
+          profile,
+          scoring,
+        );
+      const namedUser = decision.status === "user" && !fit(merged).poor;
       s.cases++;
-      if (namedUser) s.named++;
+      if (decision.status === "user") s.named++;
+      if (namedUser) s.namedAfterFit++;
+      if (fit(userTurns).poor) s.userOnlyPoor++;
       for (const t of merged) {
         const kept = namedUser && checkTurn(t.embedding, user, profiles, scoring).keep;
         if (t.voice === user) {
@@ -172,7 +196,7 @@ export async function mergedClusterRates(
           if (kept) s.userOnUser += t.seconds;
         } else {
           s.otherS += t.seconds;
-          if (namedUser) s.otherOnUserBefore += t.seconds;
+          if (decision.status === "user") s.otherOnUserBefore += t.seconds;
           if (kept) s.otherOnUser += t.seconds;
         }
       }
@@ -180,7 +204,9 @@ export async function mergedClusterRates(
   }
   return {
     clusterNamedUserRate: rate(s.named, s.cases),
-    otherVoiceSpeechOnUserWithoutTurnCheck: rate(s.otherOnUserBefore, s.otherS),
+    clusterNamedUserAfterFitCheckRate: rate(s.namedAfterFit, s.cases),
+    userOnlyClusterPoorFitRate: rate(s.userOnlyPoor, s.cases),
+    otherVoiceSpeechOnUserWithoutChecks: rate(s.otherOnUserBefore, s.otherS),
     otherVoiceSpeechOnUser: rate(s.otherOnUser, s.otherS),
     userSpeechOnUser: rate(s.userOnUser, s.userS),
     cases: s.cases,

@@ -1,8 +1,10 @@
 /**
  * Stage `identify`: name who spoke. Per diarized speaker, its segments of at least 0.5 s are pooled and embedded and
  * decided against the user's and known people's voice profiles by speaker/matching.ts (threshold, margin over the
- * runner-up, minimum speech, one voice per profile). Each turn of a named speaker is then checked on its own, and a
- * turn that does not match is split off under a new label (a merged cluster never makes another voice the user).
+ * runner-up, minimum speech, one voice per profile). A named speaker whose speech, in short windows, does not fit its
+ * profile evenly is named nobody (speaker/clusterFit.ts: two voices merged by diarization). Each turn of a named
+ * speaker is then checked on its own, and a turn that does not match is split off under a new label (a merged
+ * cluster never makes another voice the user).
  * Segments carry `identity_status` and `speaker_label_source`. Then, in one transaction with the job state: manual
  * labels in the memory's current transcript are kept, the previous transcript is kept as a version, the new one saved,
  * and the next stages queued. Matches are never folded back into profiles (only a manual assign teaches a voice).
@@ -23,6 +25,7 @@ import {
   type SpeakerEvidence,
   type TurnVerdict,
 } from "../speaker/matching.js";
+import { applyFit, fitWindows, judgeFit, type FitVerdict, type ScoredWindow } from "../speaker/clusterFit.js";
 import type { SpeakerScoring } from "../speaker/scoring.js";
 import { chooseSpeakerSamples } from "../speaker/speakerSamples.js";
 import { keepManualLabels, labelSegments, manualIdentities, turnsToCheck } from "../speaker/segmentLabels.js";
@@ -86,7 +89,46 @@ export async function checkTurns(
   return verdicts;
 }
 
+/**
+ * The fit check (speaker/clusterFit.ts) of every named speaker: its speech in short windows, each scored against the
+ * profile that named it, in one more pass over the audio.
+ */
+export async function checkFit(
+  segments: TranscriptSegment[],
+  decisions: Map<string, SpeakerDecision>,
+  profiles: VoiceProfile[],
+  scoring: SpeakerScoring,
+  audio: () => Readable,
+  embedder: SpeakerEmbedder,
+): Promise<Map<string, FitVerdict>> {
+  const named = new Map(
+    [...decisions].flatMap(([label, d]) => {
+      const profile = profiles.find((p) => p.id === d.profileId);
+      return profile ? [[label, profile] as const] : [];
+    }),
+  );
+  const fits = new Map<string, FitVerdict>();
+  if (!named.size) return fits;
+  const scored = new Map<string, ScoredWindow[]>();
+  await forEachWavRange(audio(), fitWindows(segments, new Set(named.keys())), async (window, samples, rate) => {
+    const embedding = await embedder.embed(samples);
+    if (!embedding) return;
+    const list = scored.get(window.speaker) ?? [];
+    const score = scoring.score(embedding, named.get(window.speaker)!.embedding);
+    list.push({ seconds: samples.length / rate, embedding, score });
+    scored.set(window.speaker, list);
+  });
+  for (const [label, profile] of named) fits.set(label, judgeFit(scored.get(label) ?? [], profile.embedding, scoring));
+  return fits;
+}
+
 const round = (x: number | null) => (x === null ? null : Number(x.toFixed(3)));
+const fitSummary = (f: FitVerdict) => ({
+  windows: f.windows,
+  high: round(f.high),
+  low: round(f.low),
+  low_share: round(f.lowShare),
+});
 
 export async function identify(message: JobMessage, deps: IdentifyDeps): Promise<void> {
   const job: JobRef = message;
@@ -112,7 +154,9 @@ export async function identify(message: JobMessage, deps: IdentifyDeps): Promise
     const scoring = scoringFor(embedder, config.speakerMatchThreshold);
     // Identities the user placed by hand in this memory are not given to another speaker automatically.
     const reserved = manualIdentities((memory.transcript_segments ?? []) as Partial<TranscriptSegment>[]);
-    const decisions = matchSpeakers(speakers, profiles, scoring, { reserved });
+    const matched = matchSpeakers(speakers, profiles, scoring, { reserved });
+    const fits = await checkFit(segments, matched, profiles, scoring, openAudio, embedder);
+    const decisions = applyFit(matched, fits);
     const verdicts = await checkTurns(segments, decisions, profiles, scoring, openAudio, embedder);
     const named = labelSegments(segments, decisions, verdicts);
     const bytes = Buffer.byteLength(JSON.stringify(named));
@@ -135,6 +179,7 @@ export async function identify(message: JobMessage, deps: IdentifyDeps): Promise
             similarity: round(d.similarity),
             runner_up: round(d.runnerUp),
             speech_s: round(d.speechSeconds),
+            ...(fits.has(label) ? { fit: fitSummary(fits.get(label)!) } : {}),
           },
         ] as const,
     );
@@ -157,6 +202,7 @@ export async function identify(message: JobMessage, deps: IdentifyDeps): Promise
         speakers: speakers.size,
         profiles: profiles.length,
         matched: [...decisions.values()].filter((d) => d.profileId).length,
+        poorFit: [...fits.values()].filter((f) => f.poor).length,
         turnsChecked: verdicts.size,
         turnsSplit: splitTurns,
         embedder: embedder.modelId,
