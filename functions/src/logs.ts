@@ -98,6 +98,12 @@ export const stageSkipped = (ctx: LogContext, reason: string) =>
   logger.info("stage skipped", { ...ctx, event: "stage_skipped", outcome: "skipped", reason });
 export const stageStarted = (ctx: LogContext, attempt: number) =>
   logger.info("stage started", { ...ctx, event: "stage_started", attempt });
+/**
+ * Every delivery that started a stage ends with this line (however it ended: done, continued, failed, retried, or
+ * finding the job gone), so "this delivery has finished" is a positive signal rather than a quiet spell.
+ */
+export const deliveryEnded = (ctx: LogContext, durationMs: number) =>
+  logger.debug("delivery ended", { ...ctx, event: "delivery_ended", durationMs });
 export const stageDone = (ctx: LogContext, durationMs: number, d: Record<string, unknown> = {}) =>
   logger.info("stage done", { ...ctx, event: "stage_done", outcome: "done", durationMs, ...d });
 export const rerunHandOffFailed = (ctx: LogContext, err: unknown) =>

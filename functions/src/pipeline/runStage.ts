@@ -103,6 +103,7 @@ export async function runStage(run: StageRun, work: (w: StageWork) => Promise<St
   const log = { ...job, stage, eventId: deps.eventId };
   const startedMs = Date.now();
   let claimed = false;
+  let crashed = false;
   try {
     const { decision, memory, pp } = await claimStage(job, stage, {
       idempotencyKey,
@@ -172,7 +173,10 @@ export async function runStage(run: StageRun, work: (w: StageWork) => Promise<St
     return null;
   } catch (err) {
     // A simulated crash is a crash: no failure handling, the lease stays until it expires.
-    if (err instanceof InjectedCrash) throw err;
+    if (err instanceof InjectedCrash) {
+      crashed = true;
+      throw err;
+    }
     // Calls paid for before the failure (an error may carry them) are in the ledger before anything else happens.
     const paid = (err as { calls?: unknown }).calls;
     if (Array.isArray(paid) && paid.length) {
@@ -190,5 +194,8 @@ export async function runStage(run: StageRun, work: (w: StageWork) => Promise<St
       startedMs,
       claimed,
     });
+  } finally {
+    // A simulated crash is a dead process: it logs nothing more.
+    if (claimed && !crashed) logs.deliveryEnded(log, Date.now() - startedMs);
   }
 }

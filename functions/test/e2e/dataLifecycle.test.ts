@@ -128,13 +128,23 @@ describe("deleting an account", () => {
 
       // The running job stops at its next stage boundary; then, a lease after the request, the second pass
       // removes whatever a stage that was running wrote meanwhile.
-      // Its stages have nothing left to do once their log lines stop (each finds the memory gone): no new line for 5 s.
-      for (let seen = -1, i = 0; i < 40; i++) {
-        const now = (await logLines((l) => l.jobId === running.jobId)).length;
-        if (now === seen && now > 0) break;
-        seen = now;
-        await new Promise((r) => setTimeout(r, 5000));
-      }
+      // The job has stopped once a delivery found its memory gone (claiming, or completing: lost_lease), or the job
+      // ended first, and every delivery that started a stage has ended (each says so): nothing of it writes after the
+      // second pass.
+      await waitFor(
+        async () => {
+          const lines = await logLines((l) => l.jobId === running.jobId);
+          const stopped = lines.some(
+            (l) =>
+              (l.event === "stage_skipped" && ["memory_gone", "lost_lease"].includes(String(l.reason))) ||
+              ["job_canceled", "job_completed", "job_failed"].includes(String(l.event)),
+          );
+          const ended = new Set(lines.filter((l) => l.event === "delivery_ended").map((l) => l.eventId));
+          const started = lines.filter((l) => l.event === "stage_started").map((l) => l.eventId);
+          return stopped && started.every((id) => ended.has(id));
+        },
+        { what: "the running job's deliveries to end", timeoutMs: 180_000 },
+      );
       await runScheduled(
         "recoverStalledJobs",
         new Date(Date.parse(erasure.requested_at) + config.stageLeaseMs + 60_000),
