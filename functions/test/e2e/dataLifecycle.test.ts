@@ -23,7 +23,7 @@ import {
   type TestUser,
 } from "../support/emulators.js";
 import { postVoiceSample, voiceSample } from "../support/enrollment.js";
-import { logLines } from "../support/logLines.js";
+import { logLines, waitForLines } from "../support/logLines.js";
 
 const JFK = fileURLToPath(new URL("../fixtures/jfk.wav", import.meta.url));
 const SAMPLE = ["This is my voice for the profile, recorded today.", "It should be long enough to say who I am."];
@@ -153,7 +153,12 @@ describe("deleting an account", () => {
       expect(await objectsOf(`${user.uid}/`)).toEqual([]);
       expect(await documentsUnder(userPath(user.uid))).toEqual([]);
 
-      const erased = await logLines((l) => l.event === "user_data_erased" && l.uid === user.uid && !!l.tee_resource);
+      const erased = await waitForLines(
+        (l) => l.event === "user_data_erased" && l.uid === user.uid && !!l.tee_resource,
+        {
+          what: "user_data_erased",
+        },
+      );
       expect(erased.length).toBeGreaterThanOrEqual(1);
       expect(erased[0]).toMatchObject({ pass: 1 });
       expect(Number(erased[0].recordingObjects)).toBeGreaterThanOrEqual(4);
@@ -192,7 +197,9 @@ describe("deleting a memory", () => {
     // The other memory keeps everything.
     expect(await objectNames(config.recordingsBucket, `${user.uid}/${kept.memoryId}/`)).toHaveLength(1);
     expect((await db().doc(memoryVectorPath(user.uid, kept.memoryId)).get()).exists).toBe(true);
-    const lines = await logLines((l) => l.event === "memory_data_erased" && l.memoryId === gone.memoryId);
+    const lines = await waitForLines((l) => l.event === "memory_data_erased" && l.memoryId === gone.memoryId, {
+      what: "memory_data_erased",
+    });
     expect(lines.map((l) => l.how)).toEqual(["flagged_deleted"]);
   });
 
@@ -214,7 +221,10 @@ describe("deleting a memory", () => {
           .get()
       ).size,
     ).toBe(0);
-    const lines = await logLines((l) => l.event === "memory_data_erased" && l.memoryId === gone.memoryId);
+    // The trigger logs once it has erased everything, a moment after the last object went.
+    const lines = await waitForLines((l) => l.event === "memory_data_erased" && l.memoryId === gone.memoryId, {
+      what: "memory_data_erased",
+    });
     expect(lines[0]).toMatchObject({ how: "document_deleted", tee_resource: { type: "cloud_run_revision" } });
   });
 });
@@ -259,15 +269,20 @@ describe("the daily bucket audit", () => {
       expect(await objectNames(config.recordingsBucket, `${user.uid}/${referenced.memoryId}/`)).toHaveLength(1);
       expect(await objectNames(config.postprocessingBucket, `${user.uid}/${referenced.memoryId}/`)).not.toEqual([]);
 
-      const deleted = await logLines((l) => l.event === "orphan_deleted" && l.uid === user.uid && !!l.tee_resource);
-      expect(deleted.map((l) => [l.object, l.kind]).sort()).toEqual(
-        [
-          [`${user.uid}/mem-ghost/job-1.wav`, "kept_recording"],
-          [`${user.uid}/mem-ghost/job-1.16k.wav`, "memory_audio"],
-          [`${user.uid}/speech_profiles/self/1.wav`, "user_voice_sample"],
-        ].sort(),
+      const orphanLines = [
+        [`${user.uid}/mem-ghost/job-1.wav`, "kept_recording"],
+        [`${user.uid}/mem-ghost/job-1.16k.wav`, "memory_audio"],
+        [`${user.uid}/speech_profiles/self/1.wav`, "user_voice_sample"],
+      ];
+      const deleted = await waitForLines(
+        (l) => l.event === "orphan_deleted" && l.uid === user.uid && !!l.tee_resource,
+        { what: "orphan_deleted", count: orphanLines.length },
       );
-      const runs = await logLines((l) => l.event === "bucket_audit_finished" && !!l.tee_resource);
+      expect(deleted.map((l) => [l.object, l.kind]).sort()).toEqual(orphanLines.sort());
+      const runs = await waitForLines((l) => l.event === "bucket_audit_finished" && !!l.tee_resource, {
+        what: "bucket_audit_finished",
+        count: 2,
+      });
       expect(runs.length).toBeGreaterThanOrEqual(2);
       expect(Number(runs.at(-1)!.orphansDeleted)).toBeGreaterThanOrEqual(3);
     },

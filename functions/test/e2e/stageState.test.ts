@@ -22,7 +22,7 @@ import {
   waitFor,
 } from "../support/emulators.js";
 import { deliver, seedJobAt } from "../support/jobs.js";
-import { logLines } from "../support/logLines.js";
+import { waitForLines } from "../support/logLines.js";
 import { makeWav } from "../support/audio.js";
 
 const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
@@ -129,7 +129,9 @@ describe("the stage state machine", () => {
       });
     await runScheduled("recoverStalledJobs");
     // The line the deployed function writes (the emulated function's, filed under its Cloud Run service).
-    const stuck = await logLines((l) => l.event === "job_stuck" && l.jobId === job.jobId && !!l.tee_resource);
+    const stuck = await waitForLines((l) => l.event === "job_stuck" && l.jobId === job.jobId && !!l.tee_resource, {
+      what: "job_stuck",
+    });
     expect(stuck).toHaveLength(1);
     expect(stuck[0]).toMatchObject({ stalledStage: "segment", tee_resource: { type: "cloud_run_revision" } });
     expect(Number(stuck[0].idleMinutes)).toBeGreaterThanOrEqual((4 * config.stageLeaseMs) / 60_000 - 1);

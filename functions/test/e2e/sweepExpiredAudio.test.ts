@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { bucket } from "../../src/store/firebase.js";
 import { sweepExpiredAudio } from "../../src/index.js";
 import { config, createMemory, createUser, objectNames, runScheduled, uniqueId } from "../support/emulators.js";
-import { logLines } from "../support/logLines.js";
+import { waitForLines } from "../support/logLines.js";
 
 async function putAudio(bucketName: string, name: string, metadata: Record<string, string>) {
   await bucket(bucketName)
@@ -73,7 +73,7 @@ describe("sweepExpiredAudio", () => {
     await putAudio(config.postprocessingBucket, old, { uid: user.uid, memoryId, jobId: "job-old" });
     await runScheduled("sweepExpiredAudio", new Date(Date.now() + config.retentionMs + 60_000));
     expect(await objectNames(config.postprocessingBucket, `${user.uid}/`)).toEqual([]);
-    const lines = await logLines((l) => l.event === "sweep_deleted" && l.object === old);
+    const lines = await waitForLines((l) => l.event === "sweep_deleted" && l.object === old, { what: "sweep_deleted" });
     expect(lines).toHaveLength(1);
     expect(lines[0].tee_resource).toMatchObject({ type: "cloud_run_revision" });
   });

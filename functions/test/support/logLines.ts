@@ -44,3 +44,20 @@ export async function waitForSkips(
     { what: `${count} skipped deliveries of job ${jobId}`, timeoutMs: opts.timeoutMs ?? 120_000 },
   );
 }
+
+/**
+ * Waits until at least `count` lines match (a function logs after the state a test watches, and the tee file lags a
+ * little behind the function); returns every matching line.
+ */
+export async function waitForLines(
+  filter: (line: LogLine) => boolean,
+  opts: { what: string; count?: number; timeoutMs?: number },
+): Promise<LogLine[]> {
+  return waitFor(
+    async () => {
+      const lines = await logLines(filter);
+      return lines.length >= (opts.count ?? 1) ? lines : null;
+    },
+    { what: `log lines: ${opts.what}`, timeoutMs: opts.timeoutMs ?? 60_000 },
+  );
+}
