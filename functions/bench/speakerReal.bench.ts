@@ -15,10 +15,11 @@
  * Per conversation (seeded, realSpeech.ts realConversation of every speaker's conversation part) and per profile
  * configuration (each enrolled speaker in it as the user, alone or with a second one as a known person), the identify
  * stage's own code decides who spoke: stages/identify.ts embedSpeakers (speaker/speakerSamples.ts
- * chooseSpeakerSamples, the baseline embedder) → speaker/matching.ts matchSpeakers → identify.ts checkTurns
- * (segmentLabels.ts turnsToCheck, matching.ts checkTurn) → segmentLabels.ts labelSegments, at the shipped calibration
- * (providers/speakerEmbedder/scoring.ts scoringFor). Enrollment runs the enrollment endpoints' code
- * (speaker/voiceSample.ts embedVoiceSample; a profile is the mean of its samples, here one sample).
+ * chooseSpeakerSamples, the baseline embedder) → speaker/matching.ts matchSpeakers → identify.ts checkNamedSpeakers
+ * (the fit check, speaker/clusterFit.ts; segmentLabels.ts turnsToCheck, matching.ts checkTurn) →
+ * segmentLabels.ts labelSegments, at the shipped calibration (providers/speakerEmbedder/scoring.ts scoringFor).
+ * Enrollment runs the enrollment endpoints' code (speaker/voiceSample.ts embedVoiceSample; a profile is the mean of
+ * its samples, here one sample).
  *
  * Segments are made as the pipeline makes them: words (here pseudo-words of at most 0.5 s tiling each true phrase,
  * as an ideal recogniser would time them) labelled with a speaker, then transcript/cleanWords.ts and
@@ -48,8 +49,7 @@ import {
 } from "../src/speaker/matching.js";
 import { labelSegments, USER_PROFILE_ID } from "../src/speaker/segmentLabels.js";
 import { SAMPLE_MIN_SECONDS, SAMPLE_MIN_SPEECH_SECONDS, embedVoiceSample } from "../src/speaker/voiceSample.js";
-import { applyFit } from "../src/speaker/clusterFit.js";
-import { checkFit, checkTurns, embedSpeakers } from "../src/stages/identify.js";
+import { checkNamedSpeakers, embedSpeakers } from "../src/stages/identify.js";
 import { assignSpeakers } from "../src/transcript/assignSpeakers.js";
 import { cleanWords } from "../src/transcript/cleanWords.js";
 import { DEFAULT_GROUPING, groupWordsIntoSegments } from "../src/transcript/groupSegments.js";
@@ -478,9 +478,14 @@ it("speaker identification on real voices: who is marked as the user (oracle and
             // The identify stage, as stages/identify.ts runs it (no manual labels, so nothing reserved).
             const evidence = await embedSpeakers(segments, wavStream(wav), embedder);
             const matched = matchSpeakers(evidence, profiles, scoring);
-            const fits = await checkFit(segments, matched, profiles, scoring, () => wavStream(wav), embedder);
-            const decisions = applyFit(matched, fits);
-            const verdicts = await checkTurns(segments, decisions, profiles, scoring, () => wavStream(wav), embedder);
+            const { decisions, verdicts } = await checkNamedSpeakers(
+              segments,
+              matched,
+              profiles,
+              scoring,
+              () => wavStream(wav),
+              embedder,
+            );
             const named = labelSegments(segments, decisions, verdicts);
             const identified = { evidence, matched, decisions, verdicts, named };
             const run = score(made, segments, identified, roleOf, person ? `person-${person}` : null, speakers);

@@ -31,13 +31,12 @@ export async function rerunStage(req: Request, res: Response): Promise<void> {
   if (!isStageName(stage)) {
     throw new HttpError(400, "invalid_argument", `Unknown stage "${stage}"; stages are ${STAGE_NAMES.join(", ")}.`);
   }
-  const name = stage;
   const { jobId, memory } = await startRerun({
     uid,
     memoryId,
-    stage: name,
-    phase: stageDefinition(name).phases.waiting,
-    upstream: upstreamOf(name),
+    stage,
+    phase: stageDefinition(stage).phases.waiting,
+    upstream: upstreamOf(stage),
     now: new Date(),
     staleAfterMs: config.jobStaleAfterMs,
     retentionMs: config.retentionMs,
@@ -52,8 +51,8 @@ export async function rerunStage(req: Request, res: Response): Promise<void> {
   const job = { uid, memoryId, jobId };
   // The job exists from here on: a failed hand-off is not the caller's failure (the re-drive publishes a pending
   // stage whose message was lost), so it is logged and the answer is the new job all the same.
-  await handOffRerun(job, name, (from, next) => handOff(job, from, next, { ...job, route: "rerun" }));
-  logs.rerunStarted(job, name);
+  await handOffRerun(job, stage, (from, next) => handOff(job, from, next, { ...job, route: "rerun" }));
+  logs.rerunStarted(job, stage);
   // Relative to …/post-processing/stages/{stage}, like the upload's Location is to …/post-processing.
   res
     .status(200)

@@ -11,7 +11,7 @@
  */
 import type { Readable } from "node:stream";
 import { concatSamples } from "../audio/pcm.js";
-import { forEachWavRange, readWavRanges } from "../audio/wavRanges.js";
+import { forEachWavRange, readWavRanges, type SampleRange } from "../audio/wavRanges.js";
 import { permanent } from "../errors.js";
 import type { JobMessage, JobRef } from "../model/job.js";
 import type { SpeakerEmbedder, VoiceProfile } from "../model/speaker.js";
@@ -25,7 +25,14 @@ import {
   type SpeakerEvidence,
   type TurnVerdict,
 } from "../speaker/matching.js";
-import { applyFit, fitWindows, judgeFit, type FitVerdict, type ScoredWindow } from "../speaker/clusterFit.js";
+import {
+  applyFit,
+  fitWindows,
+  judgeFit,
+  type FitVerdict,
+  type FitWindow,
+  type ScoredWindow,
+} from "../speaker/clusterFit.js";
 import type { SpeakerScoring } from "../speaker/scoring.js";
 import { chooseSpeakerSamples } from "../speaker/speakerSamples.js";
 import { keepManualLabels, labelSegments, manualIdentities, turnsToCheck } from "../speaker/segmentLabels.js";
@@ -66,60 +73,64 @@ export async function embedSpeakers(
   return evidence;
 }
 
-/**
- * Each checkable turn of a named speaker (segmentLabels.ts turnsToCheck) embedded on its own and checked against the
- * speaker's profile, in one more pass over the audio that holds one turn at a time.
- */
-export async function checkTurns(
-  segments: TranscriptSegment[],
-  decisions: Map<string, SpeakerDecision>,
-  profiles: VoiceProfile[],
-  scoring: SpeakerScoring,
-  audio: () => Readable,
-  embedder: SpeakerEmbedder,
-): Promise<Map<number, TurnVerdict>> {
-  const verdicts = new Map<number, TurnVerdict>();
-  const turns = turnsToCheck(segments, decisions);
-  if (!turns.length) return verdicts;
-  await forEachWavRange(audio(), turns, async (index, samples) => {
-    const embedding = await embedder.embed(samples);
-    const profileId = decisions.get(segments[index].speaker)?.profileId;
-    if (embedding && profileId) verdicts.set(index, checkTurn(embedding, profileId, profiles, scoring));
-  });
-  return verdicts;
+export interface NamedSpeakerChecks {
+  /** Per speaker matchSpeakers named, its fit (speaker/clusterFit.ts). */
+  fits: Map<string, FitVerdict>;
+  /** The decisions with every poorly fitting speaker named nobody. */
+  decisions: Map<string, SpeakerDecision>;
+  /** Per checkable turn (segment index) of a speaker still named, whether it matches the profile on its own. */
+  verdicts: Map<number, TurnVerdict>;
 }
 
 /**
- * The fit check (speaker/clusterFit.ts) of every named speaker: its speech in short windows, each scored against the
- * profile that named it, in one more pass over the audio.
+ * The checks of every speaker matchSpeakers named, in one more pass over the audio: the fit check (its speech in short
+ * windows, speaker/clusterFit.ts), then, for speakers still named, each checkable turn (segmentLabels.ts
+ * turnsToCheck) on its own against the speaker's profile.
  */
-export async function checkFit(
+export async function checkNamedSpeakers(
   segments: TranscriptSegment[],
-  decisions: Map<string, SpeakerDecision>,
+  matched: Map<string, SpeakerDecision>,
   profiles: VoiceProfile[],
   scoring: SpeakerScoring,
   audio: () => Readable,
   embedder: SpeakerEmbedder,
-): Promise<Map<string, FitVerdict>> {
+): Promise<NamedSpeakerChecks> {
   const named = new Map(
-    [...decisions].flatMap(([label, d]) => {
+    [...matched].flatMap(([label, d]) => {
       const profile = profiles.find((p) => p.id === d.profileId);
       return profile ? [[label, profile] as const] : [];
     }),
   );
   const fits = new Map<string, FitVerdict>();
-  if (!named.size) return fits;
+  const verdicts = new Map<number, TurnVerdict>();
+  if (!named.size) return { fits, decisions: matched, verdicts };
+  type Key = { window: FitWindow } | { turn: number };
+  const ranges: SampleRange<Key>[] = [
+    ...fitWindows(segments, new Set(named.keys())).map((r) => ({ ...r, key: { window: r.key } })),
+    ...turnsToCheck(segments, matched).map((r) => ({ ...r, key: { turn: r.key } })),
+  ];
   const scored = new Map<string, ScoredWindow[]>();
-  await forEachWavRange(audio(), fitWindows(segments, new Set(named.keys())), async (window, samples, rate) => {
+  const turns = new Map<number, Float32Array>();
+  await forEachWavRange(audio(), ranges, async (key, samples, rate) => {
     const embedding = await embedder.embed(samples);
     if (!embedding) return;
-    const list = scored.get(window.speaker) ?? [];
-    const score = scoring.score(embedding, named.get(window.speaker)!.embedding);
+    if ("turn" in key) {
+      turns.set(key.turn, embedding);
+      return;
+    }
+    const { speaker } = key.window;
+    const score = scoring.score(embedding, named.get(speaker)!.embedding);
+    const list = scored.get(speaker) ?? [];
     list.push({ seconds: samples.length / rate, embedding, score });
-    scored.set(window.speaker, list);
+    scored.set(speaker, list);
   });
   for (const [label, profile] of named) fits.set(label, judgeFit(scored.get(label) ?? [], profile.embedding, scoring));
-  return fits;
+  const decisions = applyFit(matched, fits);
+  for (const [index, embedding] of turns) {
+    const profileId = decisions.get(segments[index].speaker)?.profileId;
+    if (profileId) verdicts.set(index, checkTurn(embedding, profileId, profiles, scoring));
+  }
+  return { fits, decisions, verdicts };
 }
 
 const round = (x: number | null) => (x === null ? null : Number(x.toFixed(3)));
@@ -155,9 +166,14 @@ export async function identify(message: JobMessage, deps: IdentifyDeps): Promise
     // Identities the user placed by hand in this memory are not given to another speaker automatically.
     const reserved = manualIdentities((memory.transcript_segments ?? []) as Partial<TranscriptSegment>[]);
     const matched = matchSpeakers(speakers, profiles, scoring, { reserved });
-    const fits = await checkFit(segments, matched, profiles, scoring, openAudio, embedder);
-    const decisions = applyFit(matched, fits);
-    const verdicts = await checkTurns(segments, decisions, profiles, scoring, openAudio, embedder);
+    const { fits, decisions, verdicts } = await checkNamedSpeakers(
+      segments,
+      matched,
+      profiles,
+      scoring,
+      openAudio,
+      embedder,
+    );
     const named = labelSegments(segments, decisions, verdicts);
     const bytes = Buffer.byteLength(JSON.stringify(named));
     if (bytes > MAX_TRANSCRIPT_BYTES) {
