@@ -39,6 +39,7 @@ import {
   type Piece,
   type VoiceSet,
 } from "./speakerTrials.js";
+import { FIT_MEASURE_DEFINITIONS } from "./fitMeasures.js";
 import { DISTINCT_VOICES, SAME_PITCH_VOICES, voiceName, type Voice } from "./voices.js";
 
 const SR = 16_000;
@@ -336,6 +337,10 @@ async function speakerIdentification(embedder: SpeakerEmbedder, audio: Record<ke
       turnCheck: "single sentences checked against a profile on their own (matching.ts checkTurn)",
       mergedCluster:
         "the user's turns and another (unenrolled) voice's turns as one diarized speaker; shares of speech seconds",
+      mergedClusterFitMeasures:
+        "mergedCluster.fitMeasures: other measures of the fit (bench/fitMeasures.ts), each turn one window, of the " +
+        "user's turns alone (oneVoice) and of the merged cluster (merged)",
+      ...FIT_MEASURE_DEFINITIONS,
     },
     goal: GOAL,
     goalMet:

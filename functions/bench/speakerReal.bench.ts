@@ -39,6 +39,7 @@ import type { VoiceProfile } from "../src/model/speaker.js";
 import { IDENTITY_STATUSES, type IdentityStatus, type TranscriptSegment, type Word } from "../src/model/transcript.js";
 import { BaselineSpeakerEmbedder } from "../src/providers/speakerEmbedder/baseline.js";
 import { scoringFor } from "../src/providers/speakerEmbedder/scoring.js";
+import type { ScoredWindow } from "../src/speaker/clusterFit.js";
 import { diarizeWithAnchors } from "../src/speaker/diarize.js";
 import {
   matchSpeakers,
@@ -66,6 +67,7 @@ import {
   type RealSpeaker,
 } from "../test/support/realSpeech.js";
 import { GAP_SECONDS } from "./espeakConversations.js";
+import { FIT_MEASURE_DEFINITIONS, FitMeasureTally, fitMeasures } from "./fitMeasures.js";
 import { rate, round } from "./speakerTrials.js";
 
 const SR = 16_000;
@@ -110,6 +112,25 @@ const MERGED_MIN_SECONDS = 1;
 const MIXED_MIN_SECONDS = 0.25;
 
 type Mode = "oracle" | "offline";
+type ClusterKind = "oneVoice" | "merged" | "otherVoice";
+/** A named speaker whose windows hold at most this share of other voices' (or of its own voice's) time is one voice. */
+const MERGED_MAX_OTHER_SHARE = 0.1;
+
+/** What a named speaker's fit windows hold, by the true voices' time in them. */
+function clusterKind(windows: ScoredWindow[], voice: string, truth: RealConversation["truth"]): ClusterKind {
+  let own = 0;
+  let other = 0;
+  for (const w of windows)
+    for (const t of truth) {
+      const s = Math.min(w.start + w.seconds, t.end) - Math.max(w.start, t.start);
+      if (s <= 0) continue;
+      if (t.voice === voice) own += s;
+      else other += s;
+    }
+  const total = own + other;
+  if (other <= MERGED_MAX_OTHER_SHARE * total) return "oneVoice";
+  return own <= MERGED_MAX_OTHER_SHARE * total ? "otherVoice" : "merged";
+}
 /** What the identify stage decided for one run. */
 interface Identified {
   /** Before the fit check (matchSpeakers alone). */
@@ -418,6 +439,8 @@ it("speaker identification on real voices: who is marked as the user (oracle and
     return t;
   };
   const failures: unknown[] = [];
+  /** Other fit measures (fitMeasures.ts) of named speakers, by mode and by what they hold. */
+  const measures = { oracle: new FitMeasureTally<ClusterKind>(), offline: new FitMeasureTally<ClusterKind>() };
   let built = 0;
   let notBuildable = 0;
   let audioS = 0;
@@ -478,7 +501,7 @@ it("speaker identification on real voices: who is marked as the user (oracle and
             // The identify stage, as stages/identify.ts runs it (no manual labels, so nothing reserved).
             const evidence = await embedSpeakers(segments, wavStream(wav), embedder);
             const matched = matchSpeakers(evidence, profiles, scoring);
-            const { decisions, verdicts } = await checkNamedSpeakers(
+            const { decisions, verdicts, windows } = await checkNamedSpeakers(
               segments,
               matched,
               profiles,
@@ -486,6 +509,11 @@ it("speaker identification on real voices: who is marked as the user (oracle and
               () => wavStream(wav),
               embedder,
             );
+            for (const [label, list] of windows) {
+              const profile = profiles.find((p) => p.id === matched.get(label)?.profileId)!;
+              const voice = profile.kind === "user" ? user : person!;
+              measures[mode].add(clusterKind(list, voice, made.truth), fitMeasures(list, profile.embedding, scoring));
+            }
             const named = labelSegments(segments, decisions, verdicts);
             const identified = { evidence, matched, decisions, verdicts, named };
             const run = score(made, segments, identified, roleOf, person ? `person-${person}` : null, speakers);
@@ -595,6 +623,11 @@ it("speaker identification on real voices: who is marked as the user (oracle and
         "the same, decided per found speaker only (matchSpeakers; no fit check, no checkTurn): what the two checks buy",
       userSpeechOnUserShare: "of the enrolled user's own speech seconds, the share marked is_user",
       userSpeechOnUserShareWithoutChecks: "the same, decided per found speaker only (what the two checks cost)",
+      fitMeasures:
+        "other measures of the fit (bench/fitMeasures.ts) of every named speaker with enough windows, by what its " +
+        `windows hold: oneVoice (other voices ≤ ${MERGED_MAX_OTHER_SHARE * 100} % of its window time), merged (the ` +
+        "profile's voice and others each more), otherVoice (the profile's voice ≤ that share)",
+      ...FIT_MEASURE_DEFINITIONS,
       fitCheck:
         "named speakers (matchSpeakers) the fit check (speaker/clusterFit.ts) named nobody; " +
         "namedUserNobodyHoldingAnotherVoice: " +
@@ -668,6 +701,7 @@ it("speaker identification on real voices: who is marked as the user (oracle and
     },
     oracle: report("oracle"),
     offline: report("offline"),
+    fitMeasures: { oracle: measures.oracle.figures(), offline: measures.offline.figures() },
     failures,
     benchSeconds: round((performance.now() - started) / 1000, 1),
   };

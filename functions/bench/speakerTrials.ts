@@ -13,6 +13,7 @@ import type { VoiceProfile } from "../src/model/speaker.js";
 import { judgeFit } from "../src/speaker/clusterFit.js";
 import { checkTurn, matchSpeakers, meanEmbedding, type SpeakerEvidence } from "../src/speaker/matching.js";
 import { speakerScoring, type SpeakerBackground, type SpeakerScoring } from "../src/speaker/scoring.js";
+import { FitMeasureTally, fitMeasures } from "./fitMeasures.js";
 
 /** One stretch of one voice's speech, embedded. */
 export type Piece = { voice: string; embedding: Float32Array; seconds: number; samples: Float32Array };
@@ -143,6 +144,8 @@ export interface MergedClusterRates {
   /** Of the user's speech in the merged cluster: the share still marked as the user's. */
   userSpeechOnUser: number;
   cases: number;
+  /** Other fit measures (fitMeasures.ts) of the user's turns alone (`oneVoice`) and of the merged cluster. */
+  fitMeasures: Record<string, unknown>;
 }
 
 /**
@@ -166,6 +169,7 @@ export async function mergedClusterRates(
     userS: 0,
     userOnUser: 0,
   };
+  const measures = new FitMeasureTally<"oneVoice" | "merged">();
   for (const user of set.voices) {
     for (const other of set.voices) {
       if (other === user) continue;
@@ -178,12 +182,16 @@ export async function mergedClusterRates(
       const decision = matchSpeakers(evidence, profiles, scoring).get("S")!;
       // The fit check, with each turn as one window (speaker/clusterFit.ts scores windows of about 2 s the same way).
       const profile = profiles.find((p) => p.id === user)!.embedding;
-      const fit = (turns: Piece[]) =>
-        judgeFit(
-          turns.map(({ seconds, embedding }) => ({ seconds, embedding, score: scoring.score(embedding, profile) })),
-          profile,
-          scoring,
-        );
+      const windows = (turns: Piece[]) => {
+        let start = 0;
+        return turns.map(({ seconds, embedding }) => {
+          start += seconds;
+          return { start: start - seconds, seconds, embedding, score: scoring.score(embedding, profile) };
+        });
+      };
+      const fit = (turns: Piece[]) => judgeFit(windows(turns), profile, scoring);
+      measures.add("oneVoice", fitMeasures(windows(userTurns), profile, scoring));
+      measures.add("merged", fitMeasures(windows(merged), profile, scoring));
       const namedUser = decision.status === "user" && !fit(merged).poor;
       s.cases++;
       if (decision.status === "user") s.named++;
@@ -210,6 +218,7 @@ export async function mergedClusterRates(
     otherVoiceSpeechOnUser: rate(s.otherOnUser, s.otherS),
     userSpeechOnUser: rate(s.userOnUser, s.userS),
     cases: s.cases,
+    fitMeasures: measures.figures(),
   };
 }
 

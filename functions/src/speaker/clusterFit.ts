@@ -71,6 +71,8 @@ export interface FitVerdict {
 }
 
 export interface ScoredWindow {
+  /** Where the window starts in the recording (s). */
+  start: number;
   seconds: number;
   embedding: Float32Array;
   score: number;
@@ -95,6 +97,13 @@ function otsuCut(sorted: ScoredWindow[]): number {
   return best.cut;
 }
 
+/** A speaker's windows (at least two) split in two at the score that best separates them (Otsu's rule, by time). */
+export function splitByScore<W extends ScoredWindow>(windows: W[]): { low: W[]; high: W[] } {
+  const sorted = [...windows].sort((a, b) => a.score - b.score);
+  const cut = otsuCut(sorted);
+  return { low: sorted.slice(0, cut), high: sorted.slice(cut) };
+}
+
 const secondVoice = (high: number, low: number, rule: { threshold: number; margin: number }) =>
   (high - low >= rule.margin && low < rule.threshold) || high - low >= 2 * rule.margin;
 
@@ -109,18 +118,17 @@ export function judgeFit(
 ): FitVerdict {
   if (windows.length < MIN_FIT_WINDOWS)
     return { windows: windows.length, high: null, low: null, lowShare: 0, poor: false };
-  const sorted = [...windows].sort((a, b) => a.score - b.score);
-  const cut = otsuCut(sorted);
+  const halves = splitByScore(windows);
   const pooled = (part: ScoredWindow[]) => scoring.score(meanEmbedding(part.map((w) => w.embedding))!, profile);
-  const [low, high] = [pooled(sorted.slice(0, cut)), pooled(sorted.slice(cut))];
+  const [low, high] = [pooled(halves.low), pooled(halves.high)];
   const total = windows.reduce((n, w) => n + w.seconds, 0);
-  const lowShare = total > 0 ? sorted.slice(0, cut).reduce((n, w) => n + w.seconds, 0) / total : 0;
+  const lowShare = total > 0 ? halves.low.reduce((n, w) => n + w.seconds, 0) / total : 0;
   return {
     windows: windows.length,
     high,
     low,
     lowShare,
-    poor: cut >= MIN_LOW_WINDOWS && lowShare > MIN_LOW_SHARE && secondVoice(high, low, scoring),
+    poor: halves.low.length >= MIN_LOW_WINDOWS && lowShare > MIN_LOW_SHARE && secondVoice(high, low, scoring),
   };
 }
 

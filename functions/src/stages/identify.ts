@@ -80,6 +80,8 @@ export interface NamedSpeakerChecks {
   decisions: Map<string, SpeakerDecision>;
   /** Per checkable turn (segment index) of a speaker still named, whether it matches the profile on its own. */
   verdicts: Map<number, TurnVerdict>;
+  /** Per named speaker, the fit check's windows, each embedded and scored against the speaker's profile. */
+  windows: Map<string, ScoredWindow[]>;
 }
 
 /**
@@ -103,7 +105,7 @@ export async function checkNamedSpeakers(
   );
   const fits = new Map<string, FitVerdict>();
   const verdicts = new Map<number, TurnVerdict>();
-  if (!named.size) return { fits, decisions: matched, verdicts };
+  if (!named.size) return { fits, decisions: matched, verdicts, windows: new Map() };
   type Key = { window: FitWindow } | { turn: number };
   const ranges: SampleRange<Key>[] = [
     ...fitWindows(segments, new Set(named.keys())).map((r) => ({ ...r, key: { window: r.key } })),
@@ -121,7 +123,7 @@ export async function checkNamedSpeakers(
     const { speaker } = key.window;
     const score = scoring.score(embedding, named.get(speaker)!.embedding);
     const list = scored.get(speaker) ?? [];
-    list.push({ seconds: samples.length / rate, embedding, score });
+    list.push({ start: key.window.start, seconds: samples.length / rate, embedding, score });
     scored.set(speaker, list);
   });
   for (const [label, profile] of named) fits.set(label, judgeFit(scored.get(label) ?? [], profile.embedding, scoring));
@@ -130,7 +132,7 @@ export async function checkNamedSpeakers(
     const profileId = decisions.get(segments[index].speaker)?.profileId;
     if (profileId) verdicts.set(index, checkTurn(embedding, profileId, profiles, scoring));
   }
-  return { fits, decisions, verdicts };
+  return { fits, decisions, verdicts, windows: scored };
 }
 
 const round = (x: number | null) => (x === null ? null : Number(x.toFixed(3)));

@@ -42,7 +42,12 @@ describe("judgeFit", () => {
   const at = (deg: number) => Float32Array.of(Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180));
   const scoring = { score: cosineSimilarity, threshold: 0.75, margin: 0.1 };
   const windows = (degrees: number[], seconds = 2) =>
-    degrees.map((deg) => ({ seconds, embedding: at(deg), score: cosineSimilarity(at(deg), profile) }));
+    degrees.map((deg, i) => ({
+      start: i * seconds,
+      seconds,
+      embedding: at(deg),
+      score: cosineSimilarity(at(deg), profile),
+    }));
 
   it("one voice whose short windows scatter widely still fits: each half, pooled, is the voice", () => {
     // Scores from 0.34 to 1: one window says little, but the low half pooled points at the profile again.
