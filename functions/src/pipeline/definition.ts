@@ -169,10 +169,52 @@ export const jobFlag = (pp: JobFlags, flag: string): boolean =>
 const OPEN_STATES: readonly string[] = ["pending", "processing", "waiting"];
 
 /**
+ * The table's own rules, checked when it is loaded (a broken table fails the deploy's module load, not a job): names
+ * and phases are unique, every `next` names a stage of the table, exactly one stage starts the pipeline, every other
+ * stage has exactly one predecessor (re-runs hand off from it), and every stage is reached from the first without a
+ * cycle. Returns the problems found, none for a sound table.
+ */
+export function pipelineProblems(stages: readonly StageDeclaration[]): string[] {
+  const problems: string[] = [];
+  const names = stages.map((s) => s.name);
+  const repeated = (list: string[]) => [...new Set(list.filter((x, i) => list.indexOf(x) !== i))];
+  for (const name of repeated(names)) problems.push(`stage ${name} is declared twice`);
+  for (const phase of repeated(stages.flatMap((s) => [s.phases.waiting, s.phases.running])))
+    problems.push(`phase ${phase} belongs to two stages`);
+  for (const s of stages)
+    for (const next of s.next) if (!names.includes(next)) problems.push(`${s.name}.next names unknown stage ${next}`);
+  const predecessors = (name: string) => stages.filter((s) => s.next.includes(name)).map((s) => s.name);
+  const first = stages.filter((s) => predecessors(s.name).length === 0).map((s) => s.name);
+  if (first.length !== 1)
+    problems.push(`${first.length} stages have no predecessor (${first.join(", ")}); one starts it`);
+  for (const s of stages) {
+    const before = predecessors(s.name);
+    if (before.length > 1) problems.push(`stage ${s.name} has ${before.length} predecessors (${before.join(", ")})`);
+  }
+  // Walk from the first stage: a stage met again on its own path is a cycle; one never met is unreachable.
+  const reached = new Set<string>();
+  const walk = (name: string, path: string[]) => {
+    if (path.includes(name)) {
+      problems.push(`cycle: ${[...path.slice(path.indexOf(name)), name].join(" → ")}`);
+      return;
+    }
+    if (reached.has(name)) return;
+    reached.add(name);
+    for (const next of stages.find((s) => s.name === name)?.next ?? []) walk(next, [...path, name]);
+  };
+  if (first.length === 1) walk(first[0], []);
+  for (const name of names)
+    if (first.length === 1 && !reached.has(name)) problems.push(`stage ${name} is never reached from ${first[0]}`);
+  return problems;
+}
+
+/**
  * Everything that follows from a table: the functions below are `pipelineOf(STAGES)`'s. A test builds one over a
  * copy of the table with a throwaway stage (test/e2e/addedStage.test.ts) to show that a new entry is all it takes.
  */
 export function pipelineOf<N extends string>(stages: readonly (StageDeclaration & { name: N })[]) {
+  const problems = pipelineProblems(stages);
+  if (problems.length) throw new Error(`The pipeline table is not sound: ${problems.join("; ")}`);
   const pipeline = stages as readonly Entry<N>[];
   const byName = new Map(pipeline.map((s) => [s.name, s]));
   const get = (name: N): Entry<N> => {

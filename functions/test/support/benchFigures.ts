@@ -1,6 +1,7 @@
 /**
  * Bench figures: one JSON file per bench in bench-results/, each stamped with the commit it was measured on (and
- * whether the tree had uncommitted changes outside bench-results/), the time and the machine, so figures compare from one commit to the next.
+ * whether the tree had uncommitted changes outside bench-results/), the time and the machine, so figures compare from
+ * one commit to the next.
  * Tests that also measure something (the fault suite's recovery time, the load run) write their figure only under
  * `npm run bench` (BENCH_FIGURES=1); in `npm test` they print it. Figures are never assertions.
  */

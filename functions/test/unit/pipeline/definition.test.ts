@@ -9,6 +9,8 @@ import {
   optionalOpen,
   phaseAfter,
   PIPELINE,
+  pipelineOf,
+  pipelineProblems,
   previousStage,
   redriveTopicOf,
   STAGE_NAMES,
@@ -16,6 +18,8 @@ import {
   topicOf,
   UPLOAD_FLAGS,
   upstreamOf,
+  STAGES,
+  type StageDeclaration,
   type StageName,
 } from "../../../src/pipeline/definition.js";
 
@@ -49,10 +53,8 @@ describe("the pipeline table", () => {
     expect(upstreamOf("emotion")).toEqual(["prepare_audio", "transcribe", "segment", "identify"]);
     expect(upstreamOf("prepare_audio")).toEqual([]);
   });
-  it("only names stages that exist as next stages, and has no cycle", () => {
-    for (const s of PIPELINE) {
-      for (const next of s.next) expect(STAGE_NAMES.indexOf(next)).toBeGreaterThan(STAGE_NAMES.indexOf(s.name));
-    }
+  it("is sound: unique names and phases, known next stages, one first stage, one predecessor each, no cycle", () => {
+    expect(pipelineProblems(STAGES)).toEqual([]);
   });
   it("gives every stage distinct phases", () => {
     const phases = PIPELINE.flatMap((s) => [s.phases.waiting, s.phases.running]);
@@ -100,5 +102,40 @@ describe("completion", () => {
     for (const state of ["done", "failed", "skipped"]) expect(optionalOpen(at(state))).toBe(false);
     // A required stage still running is not an optional one.
     expect(optionalOpen({ reprocess: { ...done, state: "pending" } })).toBe(false);
+  });
+});
+
+describe("a table that breaks its rules", () => {
+  /** The shipped table with some entries changed (a copy: STAGES is untouched). */
+  const edited = (change: Partial<Record<StageName, Partial<StageDeclaration>>>): StageDeclaration[] =>
+    STAGES.map((s) => ({ ...s, ...change[s.name] }));
+
+  it("is refused when loaded, with every problem named", () => {
+    const table = edited({ reprocess: { next: ["summarise"] }, emotion: { name: "identify" } });
+    expect(pipelineProblems(table)).toEqual([
+      "stage identify is declared twice",
+      "identify.next names unknown stage emotion",
+      "reprocess.next names unknown stage summarise",
+    ]);
+    expect(() => pipelineOf(table)).toThrow(
+      "The pipeline table is not sound: stage identify is declared twice; identify.next names unknown stage emotion; " +
+        "reprocess.next names unknown stage summarise",
+    );
+  });
+  it("names a cycle, a stage with two predecessors, and a stage nothing leads to", () => {
+    expect(pipelineProblems(edited({ reprocess: { next: ["segment"] } }))).toEqual([
+      "stage segment has 2 predecessors (transcribe, reprocess)",
+      "cycle: segment → identify → reprocess → segment",
+    ]);
+    expect(pipelineProblems(edited({ identify: { next: ["reprocess"] } }))).toEqual([
+      "2 stages have no predecessor (prepare_audio, emotion); one starts it",
+    ]);
+    expect(pipelineProblems(edited({ identify: { next: ["reprocess"] }, emotion: { next: ["emotion"] } }))).toEqual([
+      "stage emotion is never reached from prepare_audio",
+    ]);
+  });
+  it("names a phase two stages share", () => {
+    const table = edited({ emotion: { phases: { waiting: "awaiting_reprocess", running: "analysing_emotion" } } });
+    expect(pipelineProblems(table)).toEqual(["phase awaiting_reprocess belongs to two stages"]);
   });
 });
