@@ -31,7 +31,7 @@ import { BaselineSpeakerEmbedder } from "../src/providers/speakerEmbedder/baseli
 import { diarizeWithAnchors, type DiarizeAnchor } from "../src/speaker/diarize.js";
 import { meanEmbedding } from "../src/speaker/matching.js";
 import { writeBenchFigure } from "../test/support/benchFigures.js";
-import { mulberry32 } from "../test/support/random.js";
+import { mulberry32, shuffled } from "../test/support/random.js";
 import {
   loadRealSpeech,
   phrases,
@@ -47,7 +47,6 @@ import {
   GAP_SECONDS,
   SHORT_SHAPE,
   SHORT_TURN_SECONDS,
-  shuffled,
   TURN_SECONDS,
   type Shape,
   type Truth,

@@ -3,7 +3,7 @@
  * each turn, how long, and the pauses between turns.
  */
 import { decodeWavSamples } from "../src/audio/pcm.js";
-import { mulberry32 } from "../test/support/random.js";
+import { between, mulberry32, shuffled } from "../test/support/random.js";
 import { makeConversation } from "../test/support/speech.js";
 import { CONVERSATION_SENTENCES, voiceName, type Voice } from "./voices.js";
 
@@ -68,19 +68,4 @@ function textOfSeconds(seconds: number, rand: () => number, sentences: string[])
     .slice(0, wanted)
     .join(" ")
     .replace(/[,.?]$/, "")}.`;
-}
-
-// ---- seeded randomness ----
-
-export function shuffled<T>(items: T[], rand: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
-function between(range: { min: number; max: number }, rand: () => number): number {
-  return range.min + (range.max - range.min) * rand();
 }

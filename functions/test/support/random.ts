@@ -9,3 +9,18 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** A seeded Fisher–Yates shuffle of a copy of `items`. */
+export function shuffled<T>(items: T[], rand: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** A value drawn uniformly from `range`. */
+export function between(range: { min: number; max: number }, rand: () => number): number {
+  return range.min + (range.max - range.min) * rand();
+}

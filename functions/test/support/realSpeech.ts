@@ -31,7 +31,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { runFfmpeg } from "../../src/audio/ffmpeg.js";
 import { decodeWavSamples } from "../../src/audio/pcm.js";
-import { mulberry32 } from "./random.js";
+import { between, mulberry32, shuffled } from "./random.js";
 
 const exec = promisify(execFile);
 const SAMPLE_RATE = 16_000;
@@ -368,17 +368,4 @@ function interleave(counts: number[], rand: () => number): number[] | null {
     }
     if (order.length === total) return order;
   }
-}
-
-function shuffled<T>(items: T[], rand: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
-function between(range: { min: number; max: number }, rand: () => number): number {
-  return range.min + (range.max - range.min) * rand();
 }
