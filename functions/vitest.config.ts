@@ -8,6 +8,10 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           setupFiles: ["test/support/env.ts"],
+          // The slowest (diarizing espeak conversations) take about 2 s here with a CI run beside them: 5 s, vitest's
+          // default, would leave too little room on a machine half as fast. A timeout only ends a hung test.
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {
