@@ -1,7 +1,8 @@
 /**
  * The shared wiring of a Pub/Sub-triggered stage: its topic from the pipeline table, retries on, the message parsed
- * as `{uid, memoryId, jobId}`, and the deps every stage gets. Trigger files load their stage module inside the
- * handler, so a cold start of one function does not load every other function's code.
+ * as `{uid, memoryId, jobId}` (a malformed one logged and dropped), and the deps every stage gets. Trigger files load
+ * their stage module inside the handler, so a cold start of one function does not load every other function's code.
+ * A storage-triggered stage's re-drive function is wired the same way, on its re-drive topic (`via`).
  */
 import { logger } from "firebase-functions";
 import { onMessagePublished, type PubSubOptions } from "firebase-functions/v2/pubsub";
@@ -9,16 +10,17 @@ import { loadConfig, MESSAGE_MAX_AGE_MS, REGION } from "../config.js";
 import { jobMessageSchema, type JobMessage } from "../model/job.js";
 import { topicOf, type StageName } from "../pipeline/definition.js";
 import type { StageDeps } from "../pipeline/runStage.js";
-import { functionOf, invocationDeadline, runtimeOptions } from "../pipeline/runtime.js";
+import { functionOf, invocationDeadline, runtimeOptions, type FunctionName } from "../pipeline/runtime.js";
 
 export function onStageMessage(
   stage: StageName,
   options: Pick<PubSubOptions, "secrets">,
   run: (message: JobMessage, deps: StageDeps) => Promise<void>,
+  via?: { topic: string; name: FunctionName },
 ) {
-  const topic = topicOf(stage);
+  const topic = via?.topic ?? topicOf(stage);
   if (!topic) throw new Error(`Stage ${stage} is not triggered by a topic (pipeline/definition.ts)`);
-  const name = functionOf(stage);
+  const name = via?.name ?? functionOf(stage);
   const runtime = { region: REGION, retry: true, ...runtimeOptions(name), ...options, topic };
   return onMessagePublished(runtime, async (event) => {
     const deadline = invocationDeadline(name);

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as deployed from "../../../src/index.js";
+import { redriveTopicOf, topicOf } from "../../../src/pipeline/definition.js";
 import { handOffLeaseMs } from "../../../src/pipeline/stageState.js";
 import {
   DEADLINE_MARGIN_MS,
@@ -27,7 +28,7 @@ interface Endpoint {
   timeoutSeconds: number | null;
   minInstances: unknown;
   maxInstances: unknown;
-  eventTrigger?: { eventType: string };
+  eventTrigger?: { eventType: string; eventFilters?: Record<string, string>; retry?: boolean };
   scheduleTrigger?: unknown;
   httpsTrigger?: unknown;
 }
@@ -102,6 +103,21 @@ describe("runtime options", () => {
     }
     expect(valueOf(RUNTIME.recoverStalledJobs.options.maxInstances)).toBe(1);
     expect(valueOf(RUNTIME.sweepExpiredAudio.options.maxInstances)).toBe(1);
+  });
+
+  it("listens for each Pub/Sub stage on its topic and for the prepare_audio re-drive on its own, retrying", () => {
+    const listening = (name: FunctionName) => {
+      const trigger = endpoints.find((e) => e.name === name)!.endpoint.eventTrigger!;
+      return { type: trigger.eventType, topic: trigger.eventFilters?.topic, retry: trigger.retry };
+    };
+    const published = "google.cloud.pubsub.topic.v1.messagePublished";
+    for (const stage of ["transcribe", "segment", "identify", "reprocess", "emotion"] as const)
+      expect(listening(stage), stage).toEqual({ type: published, topic: topicOf(stage), retry: true });
+    expect(listening("prepareAudioRedrive")).toEqual({
+      type: published,
+      topic: redriveTopicOf("prepare_audio"),
+      retry: true,
+    });
   });
 
   it("keeps event-triggered functions within the 540 s Cloud Functions allows them", () => {
