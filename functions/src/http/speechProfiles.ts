@@ -14,7 +14,6 @@ import { z } from "zod";
 import { loadConfig } from "../config.js";
 import { HttpError } from "../errors.js";
 import { speakerEmbedderFor } from "../providers/speakerEmbedder/create.js";
-import { meanEmbedding } from "../speaker/matching.js";
 import { bucket, db } from "../store/firebase.js";
 import { voiceSampleObjectName } from "../store/objectNames.js";
 import { writeNewObject } from "../store/objects.js";
@@ -22,6 +21,7 @@ import { isValidDocumentId, peoplePath, personPath, userPath } from "../store/pa
 import { reembedProfiles } from "../store/profileMigration.js";
 import {
   MAX_PERSON_SAMPLES,
+  personProfile,
   REENROLLMENT_REASON_MODEL_CHANGED,
   storedSpeechProfileSchema,
   type StoredPersonSample,
@@ -264,9 +264,7 @@ function addSample(uid: string, ref: DocumentReference, sample: VoiceSample, wri
         object,
       },
     ].slice(-MAX_PERSON_SAMPLES);
-    const mean = meanEmbedding(samples.map((s) => Float32Array.from(s.embedding)))!;
-    const speech = samples.reduce((n, s) => n + s.speech_seconds, 0);
-    const update = { samples, speech_profile: profileOf(sample, mean, samples.length, speech), updated_at: now };
+    const update = { samples, speech_profile: personProfile(samples, sample.modelId, now)!, updated_at: now };
     tx.update(ref, update);
     const held = new Set(samples.map((s) => s.object).filter(Boolean));
     const dropped = [...before.map((s) => s.object), written?.name].filter((n) => n && !held.has(n));

@@ -11,12 +11,12 @@ import { loadConfig } from "../config.js";
 import { HttpError } from "../errors.js";
 import * as logs from "../logs.js";
 import type { SpeakerEmbedder } from "../model/speaker.js";
-import { meanEmbedding } from "../speaker/matching.js";
 import { embedVoiceSample, type EmbeddedVoiceSample } from "../speaker/voiceSample.js";
 import { bucket, db } from "./firebase.js";
 import { voiceSamplePrefix } from "./objectNames.js";
 import { peoplePath, userPath } from "./paths.js";
 import {
+  personProfile,
   REENROLLMENT_REASON_MODEL_CHANGED,
   storedPersonSampleSchema,
   storedSpeechProfileSchema,
@@ -162,15 +162,9 @@ async function reembedOne(
         speech_seconds: sample.speechSeconds,
       });
   }
-  const mean = meanEmbedding(samples.map((s) => Float32Array.from(s.embedding)));
-  if (!mean) return flag(stale.samples.some((s) => s.object) ? "kept samples missing or unusable" : "no kept sample");
-  const profile: StoredSpeechProfile = {
-    model_id: embedder.modelId,
-    embedding: Array.from(mean),
-    sample_count: samples.length,
-    speech_seconds: samples.reduce((n, s) => n + s.speech_seconds, 0),
-    updated_at: now,
-  };
+  const profile = personProfile(samples, embedder.modelId, now);
+  if (!profile)
+    return flag(stale.samples.some((s) => s.object) ? "kept samples missing or unusable" : "no kept sample");
   return reembedded(await ifUnchanged(stale, { samples, speech_profile: profile }));
 
   function reembedded(written: boolean): Outcome {

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import * as logs from "../logs.js";
 import type { VoiceProfile } from "../model/speaker.js";
+import { meanEmbedding } from "../speaker/matching.js";
 import { db } from "./firebase.js";
 import { peoplePath, userPath } from "./paths.js";
 
@@ -45,6 +46,27 @@ export const storedPersonSampleSchema = z.object({
   speaker: z.string().optional(),
 });
 export type StoredPersonSample = z.infer<typeof storedPersonSampleSchema>;
+
+/**
+ * A person's profile from their samples (all of model `modelId`, at most MAX_PERSON_SAMPLES): the mean embedding, how
+ * many samples and how much speech it holds. Null without samples. The enrollment endpoint, the assign endpoint and
+ * re-embedding after a model change all store it this way.
+ */
+export function personProfile(
+  samples: Pick<StoredPersonSample, "embedding" | "speech_seconds">[],
+  modelId: string,
+  now: string,
+): StoredSpeechProfile | null {
+  const mean = meanEmbedding(samples.map((s) => Float32Array.from(s.embedding)));
+  if (!mean) return null;
+  return {
+    model_id: modelId,
+    embedding: Array.from(mean),
+    sample_count: samples.length,
+    speech_seconds: samples.reduce((n, s) => n + s.speech_seconds, 0),
+    updated_at: now,
+  };
+}
 
 /** Why a profile cannot be used until the user records a new sample. */
 export const REENROLLMENT_REASON_MODEL_CHANGED = "model_changed";

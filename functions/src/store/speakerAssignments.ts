@@ -10,12 +10,13 @@
 import type { DocumentSnapshot } from "firebase-admin/firestore";
 import { HttpError } from "../errors.js";
 import type { TranscriptSegment } from "../model/transcript.js";
-import { meanEmbedding, weightedMeanEmbedding } from "../speaker/matching.js";
+import { weightedMeanEmbedding } from "../speaker/matching.js";
 import { keepManualLabels } from "../speaker/segmentLabels.js";
 import { db } from "./firebase.js";
 import { memoryPath, personPath, userPath } from "./paths.js";
 import {
   MAX_PERSON_SAMPLES,
+  personProfile,
   storedPersonSampleSchema,
   storedSpeechProfileSchema,
   type StoredPersonSample,
@@ -164,14 +165,7 @@ function teachPerson(person: DocumentSnapshot, voice: TaughtVoice, memoryId: str
     ...before.filter((s) => s.model_id === voice.modelId && !(s.memory_id === memoryId && s.speaker === label)),
     sample,
   ].slice(-MAX_PERSON_SAMPLES);
-  const mean = meanEmbedding(samples.map((s) => Float32Array.from(s.embedding)))!;
-  const profile: StoredSpeechProfile = {
-    model_id: voice.modelId,
-    embedding: Array.from(mean),
-    sample_count: samples.length,
-    speech_seconds: samples.reduce((n, s) => n + s.speech_seconds, 0),
-    updated_at: now,
-  };
+  const profile = personProfile(samples, voice.modelId, now)!;
   const held = new Set(samples.map((s) => s.object).filter(Boolean));
   const unreferenced = before.flatMap((s) => (s.object && !held.has(s.object) ? [s.object] : []));
   return { fields: { samples, speech_profile: profile, updated_at: now }, profile, unreferenced };
