@@ -68,6 +68,9 @@ export const uploadAccepted = (
   ctx: LogContext,
   d: { format: string; sizeBytes: number; keepRecording: boolean; via: string },
 ) => logger.info("upload accepted", { ...ctx, event: "upload_accepted", outcome: "accepted", ...d });
+/** A stage message that is not `{uid, memoryId, jobId}`: dropped, as no retry could ever succeed. */
+export const badMessage = (ctx: LogContext, d: { topic: string; issue: string }) =>
+  logger.error("malformed stage message dropped", { ...ctx, event: "bad_message", outcome: "dropped", ...d });
 export const rerunStarted = (ctx: LogContext, stage: string) =>
   logger.info("stage re-run started", { ...ctx, event: "rerun_started", stage });
 export const requestRefused = (ctx: LogContext, d: { status: number; code: string; message: string }) =>

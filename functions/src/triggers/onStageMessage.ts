@@ -4,9 +4,9 @@
  * their stage module inside the handler, so a cold start of one function does not load every other function's code.
  * A storage-triggered stage's re-drive function is wired the same way, on its re-drive topic (`via`).
  */
-import { logger } from "firebase-functions";
 import { onMessagePublished, type PubSubOptions } from "firebase-functions/v2/pubsub";
 import { loadConfig, MESSAGE_MAX_AGE_MS, REGION } from "../config.js";
+import * as logs from "../logs.js";
 import { jobMessageSchema, type JobMessage } from "../model/job.js";
 import { topicOf, type StageName } from "../pipeline/definition.js";
 import type { StageDeps } from "../pipeline/runStage.js";
@@ -26,7 +26,7 @@ export function onStageMessage(
     const deadline = invocationDeadline(name);
     const message = jobMessageSchema.safeParse(event.data.message.json);
     if (!message.success) {
-      logger.error("malformed stage message dropped", { event: "bad_message", stage, topic, eventId: event.id });
+      logs.badMessage({ stage, eventId: event.id }, { topic, issue: message.error.issues[0]?.message ?? "invalid" });
       return;
     }
     await run(message.data, {

@@ -10,7 +10,8 @@ import { recoverStalledJobs } from "../../src/scheduled/recoverStalledJobs.js";
 import { sweepExpiredAudio } from "../../src/scheduled/sweepExpiredAudio.js";
 import { createFalTranscriber } from "../../src/providers/transcriber/create.js";
 import { permanent } from "../../src/errors.js";
-import { bucket, db } from "../../src/store/firebase.js";
+import { redriveTopicOf, topicOf } from "../../src/pipeline/definition.js";
+import { bucket, db, pubsubClient } from "../../src/store/firebase.js";
 import { memoryPath } from "../../src/store/paths.js";
 import {
   config,
@@ -22,7 +23,7 @@ import {
   waitFor,
 } from "../support/emulators.js";
 import { deliver, seedJobAt } from "../support/jobs.js";
-import { waitForLines } from "../support/logLines.js";
+import { logLines, waitForLines, type LogLine } from "../support/logLines.js";
 import { makeWav } from "../support/audio.js";
 
 const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
@@ -223,6 +224,26 @@ describe("ending a job on a stale read", () => {
 });
 
 describe("jobs that cannot go on", () => {
+  it("drops a malformed message with a bad_message line, on a stage's topic and on a re-drive topic", async () => {
+    const user = await createUser();
+    const memoryId = await createMemory(user.uid);
+    const job = await seedJobAt(user.uid, memoryId, "segment");
+    const before = (await readMemory(user.uid, memoryId))!.postprocessing;
+    const pubsub = await pubsubClient();
+    for (const topic of [topicOf("segment")!, redriveTopicOf("prepare_audio")]) {
+      const dropped = (l: LogLine) => l.event === "bad_message" && l.topic === topic;
+      const earlier = (await logLines(dropped)).length;
+      // The job's ids, but the job id a number: no retry of this message could ever succeed.
+      await pubsub.topic(topic).publishMessage({ json: { ...job, jobId: 42 } });
+      const [line] = (await waitForLines(dropped, { what: `bad_message on ${topic}`, count: earlier + 1 })).slice(
+        earlier,
+      );
+      expect(line).toMatchObject({ severity: "ERROR", outcome: "dropped", issue: expect.stringMatching(/string/) });
+    }
+    // Nothing ran: the job is as it was seeded.
+    expect((await readMemory(user.uid, memoryId))!.postprocessing).toEqual(before);
+  });
+
   it("fails with malformed_job when the job on the memory cannot be read, touching nothing else", async () => {
     const user = await createUser();
     const memoryId = await createMemory(user.uid);
