@@ -7,7 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeBenchFigure } from "../test/support/benchFigures.js";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { it } from "vitest";
@@ -150,8 +150,7 @@ it("cold import of each deployed function vs the bare Firebase SDK", { timeout: 
     goal: "importTimeRatio and rssRatio ≤ 1.2 for every function with runsAModel false",
   };
   console.log(JSON.stringify(result, null, 2));
-  await mkdir(join(FUNCTIONS_DIR, "../bench-results"), { recursive: true });
-  await writeFile(join(FUNCTIONS_DIR, "../bench-results/cold-start.json"), `${JSON.stringify(result, null, 2)}\n`);
+  await writeBenchFigure("cold-start.json", result, true);
   // Every deployed function was measured.
   if (
     Object.keys(result.functions).length !==

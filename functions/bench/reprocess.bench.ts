@@ -2,7 +2,7 @@
  * `npm run bench` (reprocess): the local extractor, the local text embedder and the tokenizer cut on a 30 k-word
  * transcript (about three hours of talk), medians of several runs. Writes bench-results/reprocess.json. Figures only.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeBenchFigure } from "../test/support/benchFigures.js";
 import { it } from "vitest";
 import { extractStructure } from "../src/providers/extractor/local.js";
 import { LocalTextEmbedder } from "../src/providers/textEmbedder/local.js";
@@ -63,7 +63,5 @@ it("local reprocess on a 30 k-word transcript", { timeout: 600_000 }, async () =
     tokenizerCutTotalLines: cut.cut.totalLines,
   };
   console.log(JSON.stringify(result, null, 2));
-  await mkdir(new URL("../../bench-results/", import.meta.url), { recursive: true });
-  const out = new URL("../../bench-results/reprocess.json", import.meta.url);
-  await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+  await writeBenchFigure("reprocess.json", result, true);
 });

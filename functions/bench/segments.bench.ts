@@ -2,7 +2,7 @@
  * `npm run bench` (segments part): cleaning + grouping time for 100 k words (the issue's linear-time requirement),
  * median of several runs. Writes bench-results/segments.json.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeBenchFigure } from "../test/support/benchFigures.js";
 import { it } from "vitest";
 import { cleanWords } from "../src/transcript/cleanWords.js";
 import { groupWordsIntoSegments } from "../src/transcript/groupSegments.js";
@@ -40,9 +40,5 @@ it("segment grouping time", async () => {
   const ms = (n: number) => (results[`words_${n}`] as { medianMs: number }).medianMs;
   results.ratio200kTo100k = Number((ms(200_000) / ms(100_000)).toFixed(2));
   console.log(JSON.stringify(results, null, 2));
-  await mkdir(new URL("../../bench-results/", import.meta.url), { recursive: true });
-  await writeFile(
-    new URL("../../bench-results/segments.json", import.meta.url),
-    `${JSON.stringify(results, null, 2)}\n`,
-  );
+  await writeBenchFigure("segments.json", results, true);
 });
