@@ -122,8 +122,7 @@ function clusterKind(windows: ScoredWindow[], voice: string, truth: RealConversa
   let other = 0;
   for (const w of windows)
     for (const t of truth) {
-      const s = Math.min(w.start + w.seconds, t.end) - Math.max(w.start, t.start);
-      if (s <= 0) continue;
+      const s = overlap({ start: w.start, end: w.start + w.seconds }, t);
       if (t.voice === voice) own += s;
       else other += s;
     }

@@ -189,14 +189,14 @@ export async function mergedClusterRates(
           return { start: start - seconds, seconds, embedding, score: scoring.score(embedding, profile) };
         });
       };
-      const fit = (turns: Piece[]) => judgeFit(windows(turns), profile, scoring);
-      measures.add("oneVoice", fitMeasures(windows(userTurns), profile, scoring));
-      measures.add("merged", fitMeasures(windows(merged), profile, scoring));
-      const namedUser = decision.status === "user" && !fit(merged).poor;
+      const [userWindows, mergedWindows] = [windows(userTurns), windows(merged)];
+      measures.add("oneVoice", fitMeasures(userWindows, profile, scoring));
+      measures.add("merged", fitMeasures(mergedWindows, profile, scoring));
+      const namedUser = decision.status === "user" && !judgeFit(mergedWindows, profile, scoring).poor;
       s.cases++;
       if (decision.status === "user") s.named++;
       if (namedUser) s.namedAfterFit++;
-      if (fit(userTurns).poor) s.userOnlyPoor++;
+      if (judgeFit(userWindows, profile, scoring).poor) s.userOnlyPoor++;
       for (const t of merged) {
         const kept = namedUser && checkTurn(t.embedding, user, profiles, scoring).keep;
         if (t.voice === user) {

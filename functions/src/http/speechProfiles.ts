@@ -79,17 +79,13 @@ export async function dropUnreferencedSamples(uid: string, names: (string | null
   );
 }
 
-function profileOf(
-  sample: VoiceSample,
-  embedding: Float32Array,
-  sampleCount: number,
-  speechSeconds: number,
-): StoredSpeechProfile {
+/** The user's own profile: their one sample (people's profiles are the mean of theirs, store/profiles.ts). */
+function ownProfileOf(sample: VoiceSample): StoredSpeechProfile {
   return {
     model_id: sample.modelId,
-    embedding: Array.from(embedding),
-    sample_count: sampleCount,
-    speech_seconds: speechSeconds,
+    embedding: Array.from(sample.embedding),
+    sample_count: 1,
+    speech_seconds: sample.speechSeconds,
     updated_at: new Date().toISOString(),
   };
 }
@@ -155,7 +151,7 @@ export async function uploadOwnVoice(req: Request, res: Response): Promise<void>
     const user = await tx.get(userRef);
     // Kept only if storage is still allowed under the grant it was written with (a revocation meanwhile wins).
     const object = written && grantHolds(written.grant, user) ? written.name : null;
-    const stored = { ...profileOf(sample, sample.embedding, 1, sample.speechSeconds), sample_object: object };
+    const stored = { ...ownProfileOf(sample), sample_object: object };
     // The whole field is replaced (a merge would keep a stale `needs_reenrollment`); the rest of the doc is kept.
     tx.set(userRef, { speech_profile: stored }, { mergeFields: ["speech_profile"] });
     return { profile: stored, replaced: (user.get("speech_profile.sample_object") as string | null) ?? null };
